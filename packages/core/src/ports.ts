@@ -1,0 +1,142 @@
+import type {
+  ConnectionRef,
+  OnlineRecord,
+  Page,
+  SharingSettings,
+  UserProfile,
+} from './model.js';
+import type { ServerFrame } from './schemas.js';
+
+/** Milliseconds since the epoch. Injected so tests drive time instead of sleeping. */
+export interface Clock {
+  now(): number;
+}
+
+/** What {@link PresenceStore.removeConnection} removed. */
+export interface RemovedConnection {
+  readonly userId: string;
+  /** True when it was the user's last connection: the user is now offline and their pages are gone. */
+  readonly userOffline: boolean;
+}
+
+/** What {@link PresenceStore.touch} and {@link PresenceStore.setPage} found before they wrote. */
+export interface TouchResult {
+  /**
+   * False when the store did not know the connection (it was swept, or the store lost its data) and
+   * registered it again from the caller's `(userId, connectionId)`.
+   */
+  readonly wasRegistered: boolean;
+}
+
+/** What {@link PresenceStore.setPage} stored. */
+export interface SetPageResult extends TouchResult {
+  /** The user's last shared page after the write (`null` when nothing was shared this session). */
+  readonly latestPage: Page | null;
+}
+
+/** One batch of {@link PresenceStore.sweep}. */
+export interface SweepBatch {
+  /** Connections removed because their last-seen is before the cutoff. */
+  readonly expired: readonly ConnectionRef[];
+  /** Users left with no connection by this batch: offline now, their pages removed. */
+  readonly offline: readonly string[];
+  /** True when stale connections may remain: call again. */
+  readonly more: boolean;
+}
+
+/**
+ * Where presence lives: connections, liveness and pages of online users.
+ *
+ * Contract, for every implementation (held by `describePresenceStore` in `@presence/core/testing`):
+ * - Each method is atomic per user and costs one round trip to the backend, on a single node and on
+ *   a cluster (batch reads: one round trip per node).
+ * - A user is online while they have at least one connection; when the last one goes (remove or
+ *   sweep), their page and latest page are removed in the same atomic step.
+ * - Writes that carry `(userId, connectionId)` (add, touch, setPage) upsert the connection, so a
+ *   store that lost its data recovers on the next heartbeat or update.
+ * - Removes are idempotent: removing an unknown connection returns `undefined` and changes nothing.
+ * - `sweep(cutoff)` removes exactly the connections whose last-seen is strictly before `cutoff`; a
+ *   connection touched at or after `cutoff` is never removed, whatever the interleaving.
+ * - Every key has a TTL refreshed on activity, so nothing outlives a dead sweeper for long.
+ * - Batch reads accept unknown ids and leave them out of the result.
+ * - Backend failures throw {@link StoreUnavailableError} with the driver error as `cause`, and leave
+ *   no partial state.
+ * - Timestamps are the caller's clock (milliseconds), never the backend's.
+ */
+export interface PresenceStore {
+  /** Registers a connection (idempotent) with last-seen `now`; the user is online, page hidden if new. */
+  addConnection(ref: ConnectionRef, now: number): Promise<TouchResult>;
+  /** Removes a connection; when it was the user's last, the user goes offline. `undefined` when unknown. */
+  removeConnection(connectionId: string): Promise<RemovedConnection | undefined>;
+  /** Sets the connection's and user's last-seen to `now` (re-registering the connection if unknown). */
+  touch(ref: ConnectionRef, now: number): Promise<TouchResult>;
+  /**
+   * Touches like {@link touch}, stores `page` as the current page and, when `shared`, as the latest
+   * shared page too, in one atomic step. A hidden page (`url: ""`) is never stored as latest.
+   */
+  setPage(ref: ConnectionRef, page: Page, shared: boolean, now: number): Promise<SetPageResult>;
+  /** The user a connection belongs to, `undefined` when unknown. */
+  userOfConnection(connectionId: string): Promise<string | undefined>;
+  /** Live connection ids of each given user; users with none are absent. */
+  connectionsOf(userIds: readonly string[]): Promise<Map<string, string[]>>;
+  /** Presence of each given online user; offline and unknown users are absent. */
+  presenceOf(userIds: readonly string[]): Promise<Map<string, OnlineRecord>>;
+  /** Removes up to about `limit` connections last seen before `cutoff` (see the contract above). */
+  sweep(cutoff: number, limit: number): Promise<SweepBatch>;
+  /** Releases the backend client if the store created it. */
+  close?(): Promise<void>;
+}
+
+/**
+ * The friend graph, profiles and sharing settings, owned by the user service; read only.
+ *
+ * Contract (held by `describeFriendGraph` in `@presence/core/testing`):
+ * - Friends are accepted friendships in either direction, deduplicated, never including the user.
+ *   Pending requests do not count.
+ * - Unknown user ids are not errors: no friends, no profile, no settings.
+ * - Backend failures throw {@link GraphUnavailableError} with the driver error as `cause`.
+ */
+export interface FriendGraph {
+  /** Accepted friends of one user. */
+  friendsOf(userId: string): Promise<string[]>;
+  /** Accepted friends of many users in one query; every requested id has an entry (maybe empty). */
+  friendsOfMany(userIds: readonly string[]): Promise<Map<string, string[]>>;
+  /** Whether the two users are accepted friends (either direction). */
+  areFriends(userId: string, otherUserId: string): Promise<boolean>;
+  /** Profiles of the given users; unknown ids are absent. */
+  profilesOf(userIds: readonly string[]): Promise<Map<string, UserProfile>>;
+  /** A user's sharing settings; `undefined` when the user is unknown or the graph keeps none. */
+  sharingSettingsOf(userId: string): Promise<SharingSettings | undefined>;
+  /** Releases the backend client if the graph created it. */
+  close?(): Promise<void>;
+}
+
+/** Outcome of a notifier call, by connection id. */
+export interface NotifyReport {
+  /** Connections that received the frame (or were closed). */
+  readonly delivered: readonly string[];
+  /** Connections the gateway no longer knows (HTTP 410): the service removes them from the store. */
+  readonly gone: readonly string[];
+  /** Connections that failed for another reason (throttled, gateway error); nothing is removed. */
+  readonly failed: readonly string[];
+}
+
+/**
+ * Sends frames to WebSocket connections (API Gateway `@connections`, or local sockets).
+ * Calls never throw for one bad connection: each id ends in exactly one list of the report.
+ * Sends run with bounded concurrency.
+ */
+export interface ConnectionNotifier {
+  /** Sends one frame to each connection. */
+  send(connectionIds: readonly string[], frame: ServerFrame): Promise<NotifyReport>;
+  /** Closes the sockets (the sweep's stale connections), so clients reconnect. */
+  close(connectionIds: readonly string[]): Promise<NotifyReport>;
+}
+
+/** Structured logger. Fields must never carry URLs, titles, tokens or friend lists at `info`. */
+export interface Logger {
+  debug(fields: Record<string, unknown>, message: string): void;
+  info(fields: Record<string, unknown>, message: string): void;
+  warn(fields: Record<string, unknown>, message: string): void;
+  error(fields: Record<string, unknown>, message: string): void;
+}
