@@ -26,6 +26,9 @@ export type {
   UserProfile,
   ShareMode,
   SharingSettings,
+  SeedUser,
+  SeedFriendship,
+  FriendGraphSeed,
 } from './model.js';
 export type {
   Clock,

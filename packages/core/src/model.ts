@@ -43,3 +43,24 @@ export interface SharingSettings {
   readonly domainAllowList: readonly string[];
   readonly domainDenyList: readonly string[];
 }
+
+/** A user of a {@link FriendGraphSeed}: profile and, optionally, sharing settings. */
+export interface SeedUser extends UserProfile {
+  readonly sharing?: SharingSettings;
+}
+
+/** A friendship row: `from` requested, `to` received; `accepted: false` is a pending request. */
+export interface SeedFriendship {
+  readonly from: string;
+  readonly to: string;
+  readonly accepted: boolean;
+}
+
+/**
+ * Users and friendship rows to load into a friend graph: the in-memory graph's constructor input,
+ * the demo data of the local runtime, and the fixture the FriendGraph conformance suite seeds.
+ */
+export interface FriendGraphSeed {
+  readonly users: readonly SeedUser[];
+  readonly friendships: readonly SeedFriendship[];
+}
