@@ -1,74 +1,83 @@
-export { registrableDomain, domainOfHostname } from './domain.js';
+export { domainOfHostname, registrableDomain } from './domain.js';
+export type { PresenceErrorCode, PresenceErrorOptions } from './errors.js';
 export {
-  PresenceError,
-  InvalidInputError,
-  InvalidFrameError,
-  UnauthorizedError,
-  ForbiddenError,
-  NotFoundError,
-  StoreUnavailableError,
-  GraphUnavailableError,
-  NotifierUnavailableError,
   ConfigError,
+  ForbiddenError,
+  GraphUnavailableError,
   HTTP_STATUS_BY_CODE,
   httpStatusOf,
+  InvalidFrameError,
+  InvalidInputError,
   isUnavailable,
+  NotFoundError,
+  NotifierUnavailableError,
+  PresenceError,
+  StoreUnavailableError,
+  UnauthorizedError,
 } from './errors.js';
-export type { PresenceErrorCode, PresenceErrorOptions } from './errors.js';
-export { DEFAULT_LIMITS, assertUserId, assertConnectionId } from './limits.js';
 export type { PresenceLimits } from './limits.js';
-export { HIDDEN_PAGE } from './model.js';
+export { assertConnectionId, assertUserId, DEFAULT_LIMITS } from './limits.js';
 export type {
+  ConnectionRef,
+  FriendGraphSeed,
+  OnlineRecord,
   Page,
   PageView,
-  OnlineRecord,
-  ConnectionRef,
-  UserProfile,
+  SeedFriendship,
+  SeedUser,
   ShareMode,
   SharingSettings,
-  SeedUser,
-  SeedFriendship,
-  FriendGraphSeed,
+  UserProfile,
 } from './model.js';
+export { HIDDEN_PAGE } from './model.js';
 export type {
   Clock,
+  ConnectionNotifier,
+  FriendGraph,
+  Logger,
+  NotifyReport,
   PresenceStore,
   RemovedConnection,
-  TouchResult,
   SetPageResult,
   SweepBatch,
-  FriendGraph,
-  ConnectionNotifier,
-  NotifyReport,
-  Logger,
+  TouchResult,
 } from './ports.js';
-export {
-  heartbeatFrameSchema,
-  updatePresenceFrameSchema,
-  clientFrameSchema,
-  CLIENT_ACTIONS,
-  updatePresenceServerFrameSchema,
-  presenceTimeoutFrameSchema,
-  errorFrameSchema,
-  serverFrameSchema,
-  pageViewSchema,
-  presenceSchema,
-  userInfoSchema,
-  getPresenceResponseSchema,
-  userPageResponseSchema,
-  parseClientFrame,
-  errorFrame,
-} from './schemas.js';
 export type {
   ClientFrame,
+  ErrorFrame,
+  GetPresenceResponse,
   HeartbeatFrame,
+  Presence,
+  PresenceTimeoutFrame,
+  ServerFrame,
   UpdatePresenceFrame,
   UpdatePresenceServerFrame,
-  PresenceTimeoutFrame,
-  ErrorFrame,
-  ServerFrame,
-  Presence,
   UserInfo,
-  GetPresenceResponse,
 } from './schemas.js';
+export {
+  CLIENT_ACTIONS,
+  clientFrameSchema,
+  errorFrame,
+  errorFrameSchema,
+  getPresenceResponseSchema,
+  heartbeatFrameSchema,
+  pageViewSchema,
+  parseClientFrame,
+  presenceSchema,
+  presenceTimeoutFrameSchema,
+  serverFrameSchema,
+  updatePresenceFrameSchema,
+  updatePresenceServerFrameSchema,
+  userInfoSchema,
+  userPageResponseSchema,
+} from './schemas.js';
+export type {
+  DisconnectResult,
+  FrameOutcome,
+  PresenceServiceOptions,
+  SweepOptions,
+  SweepReport,
+  UpdatePresenceResult,
+} from './service.js';
+export { createPresenceService, PresenceService, view } from './service.js';
 export { isShareable } from './sharing.js';

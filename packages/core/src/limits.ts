@@ -24,7 +24,6 @@ export const DEFAULT_LIMITS: PresenceLimits = Object.freeze({
 });
 
 // Control characters, whitespace and the separators our key layouts and routes rely on.
-// biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what we reject
 const FORBIDDEN_ID_CHARS = /[\u0000-\u0020\u007f-\u009f\u2028\u2029/\\]/u;
 const CONNECTION_ID = /^[A-Za-z0-9+/=_.:-]+$/;
 

@@ -108,7 +108,10 @@ export type GetPresenceResponse = z.infer<typeof getPresenceResponseSchema>;
  * Parses a raw WebSocket text frame into a client frame.
  * @throws InvalidFrameError when the frame is too large, not JSON, has an unknown action or lacks a field
  */
-export function parseClientFrame(raw: string, limits: PresenceLimits = DEFAULT_LIMITS): ClientFrame {
+export function parseClientFrame(
+  raw: string,
+  limits: PresenceLimits = DEFAULT_LIMITS,
+): ClientFrame {
   if (Buffer.byteLength(raw, 'utf8') > limits.maxFrameBytes) {
     throw new InvalidFrameError(`frame is larger than ${limits.maxFrameBytes} bytes`);
   }
@@ -127,9 +130,12 @@ export function parseClientFrame(raw: string, limits: PresenceLimits = DEFAULT_L
   const parsed = clientFrameSchema.safeParse(json);
   if (!parsed.success) {
     const fields = parsed.error.issues.map((issue) => issue.path.join('.') || '(frame)');
-    throw new InvalidFrameError(`"${action}" frame has missing or invalid fields: ${fields.join(', ')}`, {
-      cause: parsed.error,
-    });
+    throw new InvalidFrameError(
+      `"${action}" frame has missing or invalid fields: ${fields.join(', ')}`,
+      {
+        cause: parsed.error,
+      },
+    );
   }
   return parsed.data;
 }
