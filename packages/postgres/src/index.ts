@@ -1,0 +1,17 @@
+export type { IamAuthOptions, PoolOptions } from './create-pool.js';
+export { createPool, POOL_DEFAULTS, poolConfigOf } from './create-pool.js';
+export type {
+  FriendshipColumns,
+  ResolvedNames,
+  ResolvedTable,
+  TableNameOptions,
+  UserColumns,
+} from './names.js';
+export { DEFAULT_TABLE_NAMES, quoteIdentifier, resolveNames } from './names.js';
+export type { PostgresFriendGraphOptions } from './postgres-friend-graph.js';
+export { PostgresFriendGraph, sharingSettingsFromRow } from './postgres-friend-graph.js';
+export type { Queryable } from './schema.js';
+export { checkSchema, createSchema, dropSchema, seedFriendGraph } from './schema.js';
+export type { FriendGraphQueries } from './sql.js';
+export { buildQueries, schemaSql } from './sql.js';
+export { describeDriverError, toGraphUnavailable } from './translate-error.js';
