@@ -1,3 +1,4 @@
+export { systemClock } from './clock.js';
 export { domainOfHostname, registrableDomain } from './domain.js';
 export type { PresenceErrorCode, PresenceErrorOptions } from './errors.js';
 export {
@@ -17,6 +18,11 @@ export {
 } from './errors.js';
 export type { PresenceLimits } from './limits.js';
 export { assertConnectionId, assertUserId, DEFAULT_LIMITS } from './limits.js';
+export { MemoryFriendGraph } from './memory/friend-graph.js';
+export type { SentFrame } from './memory/notifier.js';
+export { MemoryNotifier } from './memory/notifier.js';
+export type { MemoryPresenceStoreOptions } from './memory/presence-store.js';
+export { DEFAULT_MEMORY_TTL_MS, MemoryPresenceStore } from './memory/presence-store.js';
 export type {
   ConnectionRef,
   FriendGraphSeed,

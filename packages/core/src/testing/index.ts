@@ -1,0 +1,10 @@
+export { FakeClock } from './fake-clock.js';
+export type {
+  FriendGraphFactory,
+  FriendGraphHandle,
+  FriendGraphSuiteOptions,
+} from './friend-graph-suite.js';
+export { describeFriendGraph } from './friend-graph-suite.js';
+export type { PresenceStoreSuiteOptions } from './presence-store-suite.js';
+export { describePresenceStore } from './presence-store-suite.js';
+export type { PresenceStoreFactory, PresenceStoreHandle } from './store-handle.js';
