@@ -9,7 +9,11 @@ export type {
 } from './names.js';
 export { DEFAULT_TABLE_NAMES, quoteIdentifier, resolveNames } from './names.js';
 export type { PostgresFriendGraphOptions } from './postgres-friend-graph.js';
-export { PostgresFriendGraph, sharingSettingsFromRow } from './postgres-friend-graph.js';
+export {
+  assertGraphUserId,
+  PostgresFriendGraph,
+  sharingSettingsFromRow,
+} from './postgres-friend-graph.js';
 export type { Queryable } from './schema.js';
 export { checkSchema, createSchema, dropSchema, seedFriendGraph } from './schema.js';
 export type { FriendGraphQueries } from './sql.js';

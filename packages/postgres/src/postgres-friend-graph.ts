@@ -1,9 +1,9 @@
 import {
-  assertUserId,
   ConfigError,
   DEFAULT_LIMITS,
   type FriendGraph,
   GraphUnavailableError,
+  InvalidInputError,
   type Logger,
   type PresenceLimits,
   type SharingSettings,
@@ -58,6 +58,31 @@ interface SharingRow {
   share_mode: string | null;
   domain_allow_array: unknown;
   domain_deny_array: unknown;
+}
+
+/**
+ * Checks an id before it reaches SQL: a string of 1 to `maxUserIdLength` characters, without NUL
+ * (PostgreSQL text cannot hold it) and without lone surrogates (UTF-8 encoding would silently turn
+ * them into U+FFFD and query another id). Deliberately looser than core's `assertUserId`: whitespace
+ * and `/` break Redis keys and routes, not SQL, and the service checks callers' ids at its edge;
+ * the graph answers for any id the user service may hold (the conformance suite uses one with spaces).
+ * @throws InvalidInputError naming the field
+ */
+export function assertGraphUserId(
+  value: unknown,
+  field = 'userId',
+  limits: PresenceLimits = DEFAULT_LIMITS,
+): string {
+  if (typeof value !== 'string' || value.length === 0) {
+    throw new InvalidInputError(`${field} must be a non-empty string`);
+  }
+  if (value.length > limits.maxUserIdLength) {
+    throw new InvalidInputError(`${field} is longer than ${limits.maxUserIdLength} characters`);
+  }
+  if (value.includes('\u0000') || !value.isWellFormed()) {
+    throw new InvalidInputError(`${field} contains NUL or a lone surrogate`);
+  }
+  return value;
 }
 
 const strings = (value: unknown): string[] =>
@@ -150,10 +175,10 @@ export class PostgresFriendGraph implements FriendGraph {
   }
 
   #ids(userIds: readonly string[]): string[] {
-    if (!Array.isArray(userIds)) assertUserId(userIds, 'userIds', this.#limits);
+    if (!Array.isArray(userIds)) throw new InvalidInputError('userIds must be an array');
     const unique = new Set<string>();
     userIds.forEach((id, index) => {
-      unique.add(assertUserId(id, `userIds[${index}]`, this.#limits));
+      unique.add(assertGraphUserId(id, `userIds[${index}]`, this.#limits));
     });
     return [...unique];
   }
@@ -175,7 +200,7 @@ export class PostgresFriendGraph implements FriendGraph {
 
   /** Accepted friends of one user, either direction, deduplicated, never the user. */
   async friendsOf(userId: string): Promise<string[]> {
-    const id = assertUserId(userId, 'userId', this.#limits);
+    const id = assertGraphUserId(userId, 'userId', this.#limits);
     const rows = await this.#query<FriendRow>('friendsOf', this.queries.friendsOf, [id]);
     return rows.map((row) => row.friend_id);
   }
@@ -194,8 +219,8 @@ export class PostgresFriendGraph implements FriendGraph {
 
   /** Whether two users are accepted friends in either direction; a user is never their own friend. */
   async areFriends(userId: string, otherUserId: string): Promise<boolean> {
-    const a = assertUserId(userId, 'userId', this.#limits);
-    const b = assertUserId(otherUserId, 'otherUserId', this.#limits);
+    const a = assertGraphUserId(userId, 'userId', this.#limits);
+    const b = assertGraphUserId(otherUserId, 'otherUserId', this.#limits);
     if (a === b) return false;
     const rows = await this.#query<{ friends: boolean }>('areFriends', this.queries.areFriends, [
       a,
@@ -226,7 +251,7 @@ export class PostgresFriendGraph implements FriendGraph {
    * as sharing nothing (see {@link sharingSettingsFromRow}).
    */
   async sharingSettingsOf(userId: string): Promise<SharingSettings | undefined> {
-    const id = assertUserId(userId, 'userId', this.#limits);
+    const id = assertGraphUserId(userId, 'userId', this.#limits);
     const rows = await this.#query<SharingRow>(
       'sharingSettingsOf',
       this.queries.sharingSettingsOf,
