@@ -1,0 +1,8 @@
+export {
+  DEFAULT_KEY_PREFIX,
+  DEFAULT_SWEEP_BUCKETS,
+  fnv1a32,
+  RedisKeyLayout,
+} from './key-layout.js';
+export type { RedisPresenceStoreOptions, SweepAllResult } from './redis-presence-store.js';
+export { DEFAULT_REDIS_TTL_MS, RedisPresenceStore } from './redis-presence-store.js';
