@@ -27,7 +27,7 @@ export interface FriendGraphSuiteOptions {
 
 const ALICE = 'alice';
 const BOB = 'bob';
-const QUOTE = `o'brien "the quote"`;
+const QUOTE = `o'brien"the-quote"`;
 const UNICODE = 'łukasz-ünïcødé-用户-😀';
 const LONG = `google_${'7'.repeat(121)}`;
 const BRACES = '{braces}user';

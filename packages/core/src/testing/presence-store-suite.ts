@@ -37,7 +37,7 @@ interface SuiteContext {
 
 const T0 = 1_700_000_000_000;
 const ALICE = 'alice';
-const BOB = `o'brien "bob"`;
+const BOB = `o'brien"bob"`;
 const CAROL = 'carol-ünïcødé-用户-😀';
 const DAVE = '{dave}:tag';
 const LONG = `google_${'1'.repeat(121)}`;
