@@ -1,10 +1,4 @@
-import type {
-  ConnectionRef,
-  OnlineRecord,
-  Page,
-  SharingSettings,
-  UserProfile,
-} from './model.js';
+import type { ConnectionRef, OnlineRecord, Page, SharingSettings, UserProfile } from './model.js';
 import type { ServerFrame } from './schemas.js';
 
 /** Milliseconds since the epoch. Injected so tests drive time instead of sleeping. */
