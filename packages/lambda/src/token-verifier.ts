@@ -1,0 +1,110 @@
+import { assertUserId, PresenceError, UnauthorizedError } from '@presence/core';
+import { CognitoJwtVerifier, JwtVerifier } from 'aws-jwt-verify';
+import { JwtExpiredError, JwtNotBeforeError } from 'aws-jwt-verify/error';
+import type { Fetcher } from 'aws-jwt-verify/https';
+import { SimpleJwksCache } from 'aws-jwt-verify/jwk';
+import type { JwtPayload } from 'aws-jwt-verify/jwt-model';
+import type { AuthConfig } from './config.js';
+
+/** Verifies a bearer token and names its user. */
+export interface TokenVerifier {
+  /**
+   * Verifies signature, issuer, expiry, audience and token use.
+   * @throws UnauthorizedError for any token that is missing, malformed, expired or foreign
+   */
+  verify(token: string): Promise<{ userId: string }>;
+}
+
+const JWKS_TIMEOUT_MS = 3000;
+
+/**
+ * Fetches JWKS with the platform `fetch`, so a loopback `http://` JWKS works for local runs and
+ * tests (aws-jwt-verify's own fetcher speaks https only). Config only admits https, or http on a
+ * loopback host.
+ */
+const fetcher: Fetcher = {
+  async fetch(uri) {
+    const response = await fetch(uri, { signal: AbortSignal.timeout(JWKS_TIMEOUT_MS) });
+    if (!response.ok) throw new Error(`JWKS fetch answered HTTP ${response.status}`);
+    return response.arrayBuffer();
+  },
+};
+
+// Module scope: one JWKS cache per Lambda container, shared by every verifier, kept across
+// invocations (aws-jwt-verify refetches only on an unknown `kid`, with a penalty box).
+const jwksCache = new SimpleJwksCache({ fetcher });
+
+/**
+ * A {@link TokenVerifier} on aws-jwt-verify: Cognito ID tokens (`token_use` `id`, `aud` one of the
+ * app clients when configured, user id from `cognito:username`), or a generic issuer + JWKS URL +
+ * audiences + user-id claim. A token carrying `token_use` other than `id` (a Cognito access token)
+ * is refused on both paths. The JWKS is cached at module scope, across invocations.
+ * @example const verifier = createTokenVerifier(parseConfig(process.env).auth);
+ */
+export function createTokenVerifier(config: AuthConfig): TokenVerifier {
+  const verify = build(config);
+  return {
+    async verify(token) {
+      const raw = typeof token === 'string' ? stripBearer(token) : '';
+      if (raw === '') throw new UnauthorizedError('token is missing');
+      let payload: JwtPayload;
+      try {
+        payload = await verify(raw);
+      } catch (error) {
+        throw new UnauthorizedError(reasonOf(error), { cause: error });
+      }
+      const claim = payload[config.userIdClaim];
+      try {
+        return { userId: assertUserId(claim, `claim ${config.userIdClaim}`) };
+      } catch (error) {
+        throw new UnauthorizedError(
+          `token claim ${config.userIdClaim} is missing or not a valid user id`,
+          { cause: error },
+        );
+      }
+    },
+  };
+}
+
+function build(config: AuthConfig): (token: string) => Promise<JwtPayload> {
+  if (config.kind === 'cognito') {
+    const verifier = CognitoJwtVerifier.create(
+      {
+        userPoolId: config.userPoolId,
+        tokenUse: 'id',
+        clientId: config.clientIds.length > 0 ? [...config.clientIds] : null,
+      },
+      { jwksCache },
+    );
+    return (token) => verifier.verify(token);
+  }
+  const verifier = JwtVerifier.create(
+    {
+      issuer: config.issuer,
+      jwksUri: config.jwksUrl,
+      audience: config.audiences.length > 0 ? [...config.audiences] : null,
+      customJwtCheck: ({ payload }) => {
+        if (payload.token_use !== undefined && payload.token_use !== 'id') {
+          throw new Error('token_use must be "id"');
+        }
+      },
+    },
+    { jwksCache },
+  );
+  return (token) => verifier.verify(token);
+}
+
+/** `Bearer <jwt>` or a raw JWT, trimmed. */
+export function stripBearer(value: string): string {
+  const trimmed = value.trim();
+  const match = /^bearer\s+(.*)$/is.exec(trimmed);
+  return (match?.[1] ?? trimmed).trim();
+}
+
+/** A short reason with no token content in it. */
+function reasonOf(error: unknown): string {
+  if (error instanceof JwtExpiredError) return 'token is expired';
+  if (error instanceof JwtNotBeforeError) return 'token is not valid yet';
+  if (PresenceError.isInstance(error)) return error.message;
+  return 'token is invalid';
+}
