@@ -563,6 +563,45 @@ function raceTests(ctx: SuiteContext): void {
       }
     });
 
+    it("concurrent removes of a user's last connections report the user offline exactly once", async () => {
+      const store = ctx.store();
+      const refs = [conn(ALICE), conn(ALICE), conn(ALICE)];
+      for (const c of refs) await store.setPage(c, PAGE_A, true, T0);
+      const results = await Promise.all([
+        ...refs.map((c) => store.removeConnection(c.connectionId)),
+        store.removeConnection(refs[0]?.connectionId ?? ''),
+      ]);
+      const removed = results.filter((r) => r !== undefined);
+      expect(removed).toHaveLength(3);
+      expect(removed.filter((r) => r.userOffline)).toEqual([{ userId: ALICE, userOffline: true }]);
+      expect(await store.presenceOf([ALICE])).toEqual(new Map());
+    });
+
+    it('concurrent sweeps and removes hand each connection to exactly one of them', async () => {
+      const store = ctx.store();
+      const cutoff = T0 + 180_000;
+      const users = [ALICE, BOB, CAROL];
+      const refs = users.flatMap((u) => [conn(u), conn(u), conn(u)]);
+      for (const c of refs) await store.addConnection(c, T0);
+      const removals = refs.filter((_, i) => i % 3 === 0);
+      const [batches, removed] = await Promise.all([
+        Promise.all([store.sweep(cutoff, 2), store.sweep(cutoff, 2), store.sweep(cutoff, 100)]),
+        Promise.all(removals.map((c) => store.removeConnection(c.connectionId))),
+      ]);
+      batches.push(...(await drain(store, cutoff, 100)));
+      const swept = batches.flatMap((b) => b.expired.map((r) => r.connectionId));
+      const removedIds = removals
+        .filter((_, i) => removed[i] !== undefined)
+        .map((c) => c.connectionId);
+      expect([...swept, ...removedIds].sort()).toEqual(sortedIds(refs.map((c) => c.connectionId)));
+      const offlineReports = [
+        ...batches.flatMap((b) => b.offline),
+        ...removed.filter((r) => r?.userOffline).map((r) => r?.userId),
+      ];
+      expect(offlineReports.sort()).toEqual([...users].sort());
+      expect(await store.connectionsOf(users)).toEqual(new Map());
+    });
+
     it('touches and page updates interleaved with concurrent sweeps survive; idle connections do not', async () => {
       const store = ctx.store();
       const cutoff = T0 + 180_000;
