@@ -1,0 +1,387 @@
+import type { IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
+import type { Logger } from '@presence/core';
+import type { APIGatewayAuthorizerResult } from 'aws-lambda';
+import { type RawData, type WebSocket, WebSocketServer } from 'ws';
+import {
+  authorizerEvent,
+  type ConnectionFacts,
+  connectEvent,
+  disconnectEvent,
+  type GatewayIdentity,
+  messageEvent,
+  newConnectionId,
+  requestFactsOf,
+} from './events.js';
+import type { GatewayHandlers, RouteResult } from './handlers.js';
+
+/** API Gateway's WebSocket message size limit (128 KB); larger messages close the socket with 1009. */
+export const MAX_MESSAGE_BYTES = 128 * 1024;
+
+/** Options of {@link WebSocketGateway}. */
+export interface WebSocketGatewayOptions {
+  readonly api: () => GatewayIdentity;
+  readonly handlers: () => Promise<GatewayHandlers>;
+  readonly logger: Logger;
+  /** API Gateway closes a connection idle for this long. @default 600 (10 minutes) */
+  readonly idleTimeoutSeconds?: number;
+  /**
+   * Whether a route handler's `body` is sent back to the client (two-way routes with a route
+   * response). The PresenceApi construct configures none: error frames go through `@connections`.
+   * @default false
+   */
+  readonly routeResponses?: boolean;
+}
+
+interface LiveConnection {
+  readonly facts: ConnectionFacts;
+  readonly socket: WebSocket;
+  lastActiveAt: number;
+  /** Frames of one connection are handled one after the other (see README: ordering). */
+  queue: Promise<void>;
+  idleTimer: NodeJS.Timeout | undefined;
+  /** Set when the gateway closed the socket (`DELETE @connections`, idle, shutdown). */
+  closedBy: string | undefined;
+}
+
+/** Result of a POST to `@connections/{id}`. */
+export type PostOutcome = 'delivered' | 'gone';
+
+const ROUTES = {
+  heartbeat: 'heartbeat',
+  'update-presence': 'updatePresence',
+} as const satisfies Record<string, keyof GatewayHandlers>;
+
+/** The route key API Gateway picks with `$request.body.action`; `$default` when none matches. */
+export function selectRoute(body: string): string {
+  try {
+    const action = (JSON.parse(body) as { action?: unknown } | null)?.action;
+    if (typeof action === 'string' && Object.hasOwn(ROUTES, action)) return action;
+  } catch {
+    // not JSON: API Gateway falls back to $default
+  }
+  return '$default';
+}
+
+/**
+ * The WebSocket half of API Gateway: `$connect` through the REQUEST authorizer, route selection on
+ * `action`, `$disconnect` on close, and the connection table the `@connections` endpoint writes to.
+ */
+export class WebSocketGateway {
+  readonly #options: WebSocketGatewayOptions;
+  readonly #wss = new WebSocketServer({
+    noServer: true,
+    maxPayload: MAX_MESSAGE_BYTES,
+    perMessageDeflate: false,
+  });
+  readonly #live = new Map<string, LiveConnection>();
+  readonly #pending = new Set<Promise<unknown>>();
+  readonly #idleMs: number;
+  #closing = false;
+
+  constructor(options: WebSocketGatewayOptions) {
+    this.#options = options;
+    this.#idleMs = (options.idleTimeoutSeconds ?? 600) * 1000;
+  }
+
+  /** Number of open connections. */
+  get size(): number {
+    return this.#live.size;
+  }
+
+  /** Handles an HTTP upgrade: authorizer, `$connect`, then the handshake, or a refusal. */
+  handleUpgrade(request: IncomingMessage, socket: Duplex, head: Buffer): void {
+    this.#track(this.#upgrade(request, socket, head));
+  }
+
+  /** `POST @connections/{id}`: sends `data` as one text frame. */
+  async post(connectionId: string, data: Buffer): Promise<PostOutcome> {
+    const live = this.#live.get(connectionId);
+    if (live === undefined || live.socket.readyState !== live.socket.OPEN) return 'gone';
+    await new Promise<void>((resolve) => {
+      live.socket.send(data.toString('utf8'), () => resolve());
+    });
+    return 'delivered';
+  }
+
+  /** `GET @connections/{id}`: the connection's facts, `undefined` when gone. */
+  info(
+    connectionId: string,
+  ):
+    | {
+        connectedAt: string;
+        identity: { sourceIp: string; userAgent: string };
+        lastActiveAt: string;
+      }
+    | undefined {
+    const live = this.#live.get(connectionId);
+    if (live === undefined) return undefined;
+    return {
+      connectedAt: new Date(live.facts.connectedAt).toISOString(),
+      identity: { sourceIp: live.facts.sourceIp, userAgent: live.facts.userAgent },
+      lastActiveAt: new Date(live.lastActiveAt).toISOString(),
+    };
+  }
+
+  /** `DELETE @connections/{id}`: closes the socket; `$disconnect` follows. False when gone. */
+  delete(connectionId: string): boolean {
+    const live = this.#live.get(connectionId);
+    if (live === undefined) return false;
+    this.#closeLive(live, 1000, 'Connection closed by the gateway', 'deleted');
+    return true;
+  }
+
+  /** Resolves when every task in flight (upgrades, routes, `$disconnect`) has finished. */
+  async settle(): Promise<void> {
+    while (this.#pending.size > 0) await Promise.allSettled([...this.#pending]);
+  }
+
+  /** Closes every socket with 1001 and waits for their `$disconnect` (bounded by `timeoutMs`). */
+  async close(timeoutMs = 5000): Promise<void> {
+    this.#closing = true;
+    for (const live of this.#live.values()) this.#closeLive(live, 1001, 'Going away', 'shutdown');
+    const drained = Promise.allSettled([...this.#pending]);
+    let timer: NodeJS.Timeout | undefined;
+    const bound = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, timeoutMs);
+    });
+    await Promise.race([drained, bound]);
+    clearTimeout(timer);
+    for (const live of this.#live.values()) live.socket.terminate();
+    this.#wss.close();
+  }
+
+  #track<T>(work: Promise<T>): void {
+    this.#pending.add(work);
+    void work
+      .catch((error: unknown) => {
+        this.#options.logger.error({ err: describe(error) }, 'gateway task failed');
+      })
+      .finally(() => this.#pending.delete(work));
+  }
+
+  async #upgrade(request: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
+    socket.on('error', () => socket.destroy());
+    if (this.#closing) return refuse(socket, 503, 'Service Unavailable');
+    const api = this.#options.api();
+    const url = new URL(request.url ?? '/', 'http://localhost');
+    const query = Object.fromEntries(url.searchParams);
+    const facts = requestFactsOf(request);
+    const connectionId = newConnectionId();
+    const now = Date.now();
+    const log = this.#options.logger;
+
+    // API Gateway answers 401 itself when the identity source is missing, without the authorizer.
+    if (!query.Authorization) return refuse(socket, 401, 'Unauthorized');
+    const handlers = await this.#options.handlers();
+    let policy: APIGatewayAuthorizerResult;
+    try {
+      policy = await handlers.authorizer(authorizerEvent(api, facts, query, connectionId, now));
+    } catch (error) {
+      if (error instanceof Error && error.message === 'Unauthorized') {
+        log.info({ op: 'ws-connect', status: 401 }, 'connect refused by the authorizer');
+        return refuse(socket, 401, 'Unauthorized');
+      }
+      // API Gateway would answer 500 here; a client must never see 500 for a connect.
+      log.warn({ op: 'ws-connect', err: describe(error) }, 'authorizer failed');
+      return refuse(socket, 503, 'Service Unavailable');
+    }
+    if (!allows(policy)) {
+      log.info({ op: 'ws-connect', status: 403 }, 'connect denied by the authorizer');
+      return refuse(socket, 403, 'Forbidden');
+    }
+    const connection: ConnectionFacts = {
+      ...facts,
+      connectionId,
+      connectedAt: now,
+      authorizer: flattenContext(policy),
+    };
+    let result: RouteResult;
+    try {
+      result = await handlers.connect(connectEvent(api, connection, query, now));
+    } catch (error) {
+      log.warn({ op: 'ws-connect', err: describe(error) }, 'connect handler failed');
+      return refuse(socket, 502, 'Bad Gateway');
+    }
+    if (!isSuccess(result.statusCode)) {
+      log.info({ op: 'ws-connect', status: result.statusCode }, 'connect refused by $connect');
+      return refuse(socket, result.statusCode, 'Refused');
+    }
+    if (socket.destroyed || this.#closing) {
+      // The client left (or we are shutting down) while $connect ran: API Gateway runs $disconnect.
+      socket.destroy();
+      await this.#disconnect(connection, 1006, 'Connection closed before the handshake completed');
+      return;
+    }
+    this.#wss.handleUpgrade(request, socket, head, (ws) => this.#accept(ws, connection));
+  }
+
+  #accept(socket: WebSocket, facts: ConnectionFacts): void {
+    const live: LiveConnection = {
+      facts,
+      socket,
+      lastActiveAt: facts.connectedAt,
+      queue: Promise.resolve(),
+      idleTimer: undefined,
+      closedBy: undefined,
+    };
+    this.#live.set(facts.connectionId, live);
+    this.#armIdle(live);
+    socket.on('message', (data, isBinary) => this.#onMessage(live, data, isBinary));
+    socket.on('error', () => {
+      // 'close' follows every error; it runs $disconnect.
+    });
+    socket.on('close', (code, reason) => {
+      clearTimeout(live.idleTimer);
+      if (this.#live.get(facts.connectionId) === live) this.#live.delete(facts.connectionId);
+      const why =
+        live.closedBy !== undefined
+          ? `Connection closed by the gateway (${live.closedBy})`
+          : reason.length > 0
+            ? reason.toString('utf8')
+            : code === 1005
+              ? 'Client-side close frame status not set'
+              : 'Client closed the connection';
+      const work = live.queue.then(() => this.#disconnect(facts, code, why));
+      this.#track(work);
+    });
+  }
+
+  #onMessage(live: LiveConnection, data: RawData, isBinary: boolean): void {
+    live.lastActiveAt = Date.now();
+    this.#armIdle(live);
+    if (isBinary) {
+      // The presence API speaks JSON text only; answer like the core's error frames do.
+      this.#reply(live, {
+        type: 'error',
+        code: 'invalid_frame',
+        message: 'binary frames are not supported: send JSON text',
+      });
+      return;
+    }
+    const body = Buffer.isBuffer(data)
+      ? data.toString('utf8')
+      : Buffer.concat(data as Buffer[]).toString('utf8');
+    const work = live.queue.then(() => this.#route(live, body));
+    live.queue = work.catch(() => undefined);
+    this.#track(work);
+  }
+
+  async #route(live: LiveConnection, body: string): Promise<void> {
+    const routeKey = selectRoute(body);
+    const handlers = await this.#options.handlers();
+    const method: keyof GatewayHandlers =
+      routeKey === '$default' ? 'default' : ROUTES[routeKey as keyof typeof ROUTES];
+    const event = messageEvent(this.#options.api(), live.facts, routeKey, body, Date.now());
+    try {
+      const result = (await handlers[method](event as never)) as RouteResult;
+      if (
+        (this.#options.routeResponses ?? false) &&
+        typeof result?.body === 'string' &&
+        result.body
+      ) {
+        this.#sendRaw(live, result.body);
+      }
+    } catch (error) {
+      this.#options.logger.warn(
+        { op: 'ws-message', routeKey, err: describe(error) },
+        'route failed',
+      );
+      // What API Gateway sends when the integration fails: a JSON object.
+      this.#reply(live, {
+        message: 'Internal server error',
+        connectionId: live.facts.connectionId,
+        requestId: (event.requestContext as { requestId: string }).requestId,
+      });
+    }
+  }
+
+  async #disconnect(facts: ConnectionFacts, code: number, reason: string): Promise<void> {
+    const handlers = await this.#options.handlers();
+    try {
+      await handlers.disconnect(
+        disconnectEvent(this.#options.api(), facts, code, reason, Date.now()),
+      );
+    } catch (error) {
+      this.#options.logger.warn({ op: 'ws-disconnect', err: describe(error) }, 'disconnect failed');
+    }
+  }
+
+  #armIdle(live: LiveConnection): void {
+    clearTimeout(live.idleTimer);
+    live.idleTimer = setTimeout(
+      () => this.#closeLive(live, 1001, 'Going away', 'idle timeout'),
+      this.#idleMs,
+    );
+    live.idleTimer.unref();
+  }
+
+  #closeLive(live: LiveConnection, code: number, reason: string, by: string): void {
+    if (live.closedBy !== undefined) return;
+    live.closedBy = by;
+    clearTimeout(live.idleTimer);
+    // Gone for @connections at once, as with API Gateway; $disconnect runs on the close event.
+    if (this.#live.get(live.facts.connectionId) === live)
+      this.#live.delete(live.facts.connectionId);
+    live.socket.close(code, reason);
+    const kill = setTimeout(() => live.socket.terminate(), 2000);
+    kill.unref();
+    live.socket.once('close', () => clearTimeout(kill));
+  }
+
+  #reply(live: LiveConnection, frame: object): void {
+    this.#sendRaw(live, JSON.stringify(frame));
+  }
+
+  #sendRaw(live: LiveConnection, text: string): void {
+    if (live.socket.readyState === live.socket.OPEN) live.socket.send(text);
+  }
+}
+
+/** API Gateway passes the authorizer's context values as strings, plus the principal id. */
+export function flattenContext(policy: APIGatewayAuthorizerResult): Record<string, string> {
+  const flat: Record<string, string> = { principalId: String(policy.principalId) };
+  for (const [key, value] of Object.entries(policy.context ?? {})) {
+    if (value !== null && value !== undefined) flat[key] = String(value);
+  }
+  return flat;
+}
+
+export function allows(policy: APIGatewayAuthorizerResult | undefined): boolean {
+  const statements = policy?.policyDocument?.Statement;
+  if (!Array.isArray(statements) || statements.length === 0) return false;
+  const denied = statements.some((s) => s.Effect === 'Deny');
+  return !denied && statements.some((s) => s.Effect === 'Allow');
+}
+
+function isSuccess(status: number): boolean {
+  return status >= 200 && status < 300;
+}
+
+const REASONS: Record<number, string> = {
+  401: 'Unauthorized',
+  403: 'Forbidden',
+  502: 'Bad Gateway',
+  503: 'Service Unavailable',
+};
+
+function refuse(socket: Duplex, status: number, fallback: string): void {
+  if (socket.destroyed) return;
+  const body = JSON.stringify({ message: REASONS[status] ?? fallback });
+  socket.end(
+    `HTTP/1.1 ${status} ${REASONS[status] ?? fallback}\r\n` +
+      'Content-Type: application/json\r\n' +
+      `Content-Length: ${Buffer.byteLength(body)}\r\n` +
+      'Connection: close\r\n\r\n' +
+      body,
+  );
+}
+
+/** An error's name and code for logs, never its message (it may carry personal data). */
+export function describe(error: unknown): string {
+  if (error instanceof Error) {
+    const code = (error as { code?: unknown }).code;
+    return typeof code === 'string' ? `${error.name}(${code})` : error.name;
+  }
+  return typeof error;
+}

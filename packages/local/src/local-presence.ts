@@ -1,0 +1,394 @@
+import {
+  Agent,
+  createServer,
+  type IncomingMessage,
+  type Server,
+  type ServerResponse,
+} from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { ApiGatewayManagementApiClient } from '@aws-sdk/client-apigatewaymanagementapi';
+import {
+  assertUserId,
+  type Clock,
+  ConfigError,
+  type FriendGraph,
+  type FriendGraphSeed,
+  type Logger,
+  MemoryFriendGraph,
+  MemoryPresenceStore,
+  type PresenceStore,
+  type SweepReport,
+} from '@presence/core';
+import {
+  createApiGatewayNotifier,
+  createHandlers,
+  createLogger,
+  createRuntime,
+  type PresenceRuntime,
+  parseConfig,
+} from '@presence/lambda';
+import { createConnectionsEndpoint } from './gateway/connections-endpoint.js';
+import { type GatewayIdentity, lambdaContext, scheduledEvent } from './gateway/events.js';
+import type { GatewayHandlers } from './gateway/handlers.js';
+import { createRestGateway } from './gateway/rest-gateway.js';
+import { describe, WebSocketGateway } from './gateway/websocket-gateway.js';
+import { createLocalIssuer, type IssueTokenOptions, type LocalIssuer } from './issuer.js';
+import { demoSeed } from './seed.js';
+import { serveDemoFile } from './static-files.js';
+
+/** Hosts the local runtime may bind: loopback only, since `@connections` and `/dev/token` are open. */
+export const LOOPBACK_HOSTS: readonly string[] = ['127.0.0.1', 'localhost', '::1'];
+
+/** Origins allowed by CORS besides the server's own: the web client's dev server. */
+export const DEFAULT_CORS_ORIGINS: readonly string[] = ['http://localhost:4200'];
+
+/** Options of {@link startLocalPresence}. */
+export interface LocalPresenceOptions {
+  /** TCP port; `0` picks a free one. @default 3000 */
+  readonly port?: number;
+  /** Loopback address to bind (127.0.0.1, localhost or ::1). @default '127.0.0.1' */
+  readonly host?: string;
+  /** Seconds without heartbeat or update before a user is offline. @default 180 */
+  readonly timeoutSeconds?: number;
+  /** Seconds between runs of the `timeout` handler; `0` disables the timer (use `sweepNow`). @default timeoutSeconds / 3 */
+  readonly sweepIntervalSeconds?: number;
+  /** Redis URL: use `RedisPresenceStore` instead of the in-memory store. @default - in memory (or `env.REDIS_URL`) */
+  readonly redisUrl?: string;
+  /** PostgreSQL URL: use `PostgresFriendGraph` instead of the seeded in-memory graph. @default - in memory (or `env.DATABASE_URL`) */
+  readonly databaseUrl?: string;
+  /**
+   * More handler environment variables (`REDIS_KEY_PREFIX`, `DB_SCHEMA`, `REDIS_CLUSTER`, `LOG_LEVEL`,
+   * `PRESENCE_SWEEP_BATCH_SIZE`, ...), as the Lambda functions would read them. Auth and callback
+   * variables are always the local server's. @default {}
+   */
+  readonly env?: Readonly<Record<string, string | undefined>>;
+  /** The in-memory graph's data and the demo page's user list. @default the demo seed (`demo/seed.json`) */
+  readonly seed?: FriendGraphSeed;
+  /** A store instead of the in-memory or Redis one (tests, embedding). */
+  readonly store?: PresenceStore;
+  /** A friend graph instead of the in-memory or PostgreSQL one (tests, embedding). */
+  readonly graph?: FriendGraph;
+  /** Time source of the presence service and the in-memory store: a driven clock in tests. @default the system clock */
+  readonly clock?: Clock;
+  /** Origins allowed by CORS on the REST routes, besides the server's own. @default {@link DEFAULT_CORS_ORIGINS} */
+  readonly corsOrigins?: readonly string[];
+  /** Where the token signing key lives; `false` keeps an ephemeral key in memory. @default false */
+  readonly keyFile?: string | false;
+  /** Serve `GET /dev/token/{userId}` and `GET /dev/users` (the demo page needs them). @default true */
+  readonly devEndpoints?: boolean;
+  /**
+   * Put the REQUEST authorizer in front of the REST routes, as the PresenceApi construct does.
+   * Off by default: the `authorizer` handler of `@presence/lambda` reads the token from
+   * `?Authorization=` only (the WebSocket identity source), so on REST it refuses every call; with
+   * it off, the REST handlers verify the `Authorization` header themselves. @default false
+   */
+  readonly restAuthorizer?: boolean;
+  /** API Gateway closes connections idle for this long. @default 600 */
+  readonly idleTimeoutSeconds?: number;
+  /** Structured logger of the gateway and the handlers. @default JSON lines on stdout at `env.LOG_LEVEL` or info */
+  readonly logger?: Logger;
+}
+
+/** A running local presence API. */
+export interface LocalPresence {
+  /** `http://host:port`: REST, `@connections`, JWKS, demo page. */
+  readonly url: string;
+  /** `ws://host:port`: the WebSocket API (append `?Authorization=<jwt>`). */
+  readonly wsUrl: string;
+  /** The bound port. */
+  readonly port: number;
+  /** Which store is in use. */
+  readonly storeKind: 'memory' | 'redis' | 'custom';
+  /** Which friend graph is in use. */
+  readonly graphKind: 'memory' | 'postgres' | 'custom';
+  /** The local token issuer (`iss` = {@link url}). */
+  readonly issuer: LocalIssuer;
+  /** The runtime hosting the handlers. */
+  readonly runtime: PresenceRuntime;
+  /** Open WebSocket connections. */
+  readonly connections: number;
+  /** Signs an ID token for `userId` that the server accepts. */
+  issueToken(userId: string, options?: IssueTokenOptions): Promise<string>;
+  /** Resolves when every gateway task in flight (routes, `$connect`, `$disconnect`) has finished. */
+  settle(): Promise<void>;
+  /** Runs the `timeout` handler now (after any run in progress) and returns its report. */
+  sweepNow(): Promise<SweepReport>;
+  /** Closes sockets (1001, `$disconnect` run), stops the timer, closes the runtime. Idempotent. */
+  close(): Promise<void>;
+}
+
+const API_TEMPLATE = {
+  accountId: '000000000000',
+  region: 'us-east-1',
+  apiId: 'local',
+  stage: 'local',
+};
+const TIMEOUT_FUNCTION = 'presence-local-timeout';
+
+function isLoopback(host: string): boolean {
+  return LOOPBACK_HOSTS.includes(host);
+}
+
+function urlHost(host: string): string {
+  return host.includes(':') ? `[${host}]` : host;
+}
+
+/**
+ * Starts the presence API on one machine: an HTTP server emulating API Gateway (WebSocket routes,
+ * REST routes, `@connections`) that hosts the real handlers of `@presence/lambda`, the timeout
+ * schedule on a timer, a local token issuer and the demo page.
+ * @throws ConfigError for a non-loopback host or an invalid configuration
+ * @example
+ * const local = await startLocalPresence({ port: 0 });
+ * const token = await local.issueToken('alice');
+ * const ws = new WebSocket(`${local.wsUrl}?Authorization=${token}`);
+ */
+export async function startLocalPresence(
+  options: LocalPresenceOptions = {},
+): Promise<LocalPresence> {
+  const host = options.host ?? '127.0.0.1';
+  if (!isLoopback(host)) {
+    throw new ConfigError(
+      `host must be a loopback address (${LOOPBACK_HOSTS.join(', ')}), got "${host}": the @connections and /dev endpoints are unauthenticated`,
+    );
+  }
+  const timeoutSeconds = options.timeoutSeconds ?? 180;
+  const sweepIntervalSeconds =
+    options.sweepIntervalSeconds ?? Math.max(1, Math.round(timeoutSeconds / 3));
+  if (!Number.isFinite(sweepIntervalSeconds) || sweepIntervalSeconds < 0) {
+    throw new ConfigError(`sweepIntervalSeconds must be >= 0, got ${sweepIntervalSeconds}`);
+  }
+  const env = options.env ?? {};
+  const redisUrl = options.redisUrl ?? env.REDIS_URL;
+  const databaseUrl = options.databaseUrl ?? env.DATABASE_URL;
+  const seed = options.seed ?? (await demoSeed());
+  const logger = options.logger ?? createLogger({ level: logLevelOf(env.LOG_LEVEL) });
+
+  let api: GatewayIdentity = { ...API_TEMPLATE, domainName: `${host}:${options.port ?? 3000}` };
+  let corsOrigins: readonly string[] = [];
+  let resolveHandlers!: (handlers: GatewayHandlers) => void;
+  let rejectHandlers!: (error: unknown) => void;
+  const handlersReady = new Promise<GatewayHandlers>((resolve, reject) => {
+    resolveHandlers = resolve;
+    rejectHandlers = reject;
+  });
+  handlersReady.catch(() => undefined);
+  const handlers = () => handlersReady;
+
+  const gateway = new WebSocketGateway({
+    api: () => api,
+    handlers,
+    logger,
+    ...(options.idleTimeoutSeconds === undefined
+      ? {}
+      : { idleTimeoutSeconds: options.idleTimeoutSeconds }),
+  });
+  const connections = createConnectionsEndpoint(gateway);
+  const rest = createRestGateway({
+    api: () => api,
+    handlers,
+    logger,
+    corsOrigins: () => corsOrigins,
+    restAuthorizer: options.restAuthorizer ?? false,
+  });
+  let issuer: LocalIssuer | undefined;
+  const devEndpoints = options.devEndpoints ?? true;
+  const seedUsers = seed.users.map((u) => ({
+    userId: u.userId,
+    firstName: u.firstName,
+    lastName: u.lastName,
+  }));
+
+  const serve = async (request: IncomingMessage, response: ServerResponse): Promise<void> => {
+    if (await connections(request, response)) return;
+    if (await rest(request, response)) return;
+    const path = new URL(request.url ?? '/', 'http://localhost').pathname;
+    if (request.method !== 'GET' && request.method !== 'HEAD')
+      return sendJson(response, 405, { message: 'Method Not Allowed' });
+    if (path === '/.well-known/jwks.json' && issuer !== undefined)
+      return sendJson(response, 200, issuer.jwks);
+    if (devEndpoints && path === '/dev/users') return sendJson(response, 200, { users: seedUsers });
+    if (devEndpoints && path.startsWith('/dev/token/') && issuer !== undefined) {
+      let userId: string;
+      try {
+        userId = assertUserId(decodeURIComponent(path.slice('/dev/token/'.length)));
+      } catch {
+        return sendJson(response, 400, { message: 'invalid user id' });
+      }
+      const token = await issuer.issueToken(userId);
+      return sendJson(response, 200, {
+        userId,
+        token,
+        devOnly: 'presence-local development token',
+      });
+    }
+    if (await serveDemoFile(path, response)) return;
+    sendJson(response, 404, { message: 'Not Found' });
+  };
+
+  const server: Server = createServer((request, response) => {
+    serve(request, response).catch((error: unknown) => {
+      logger.error({ op: 'http', err: describe(error) }, 'request failed');
+      if (!response.headersSent) sendJson(response, 500, { message: 'Internal server error' });
+      else response.destroy();
+    });
+  });
+  server.on('upgrade', (request, socket, head) => gateway.handleUpgrade(request, socket, head));
+  server.on('clientError', (_error, socket) => socket.destroy());
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 3000, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const port = (server.address() as AddressInfo).port;
+  const url = `http://${urlHost(host)}:${port}`;
+  const wsUrl = `ws://${urlHost(host)}:${port}`;
+  api = { ...API_TEMPLATE, domainName: `${urlHost(host)}:${port}` };
+  corsOrigins = [
+    ...new Set([
+      ...(options.corsOrigins ?? DEFAULT_CORS_ORIGINS),
+      url,
+      `http://localhost:${port}`,
+      `http://127.0.0.1:${port}`,
+    ]),
+  ];
+
+  let runtime: PresenceRuntime;
+  let managementClient: ApiGatewayManagementApiClient;
+  const agent = new Agent({ keepAlive: true, maxSockets: 64 });
+  try {
+    issuer = await createLocalIssuer({ issuer: url, keyFile: options.keyFile ?? false });
+    const config = parseConfig({
+      ...env,
+      PRESENCE_TIMEOUT_SECONDS: String(timeoutSeconds),
+      // parseConfig requires both; unused placeholders when the in-memory adapters stand in.
+      REDIS_URL: redisUrl ?? 'redis://127.0.0.1:6379',
+      DATABASE_URL: databaseUrl ?? 'postgres://127.0.0.1:5432/unused',
+      AUTH_COGNITO_USER_POOL_ID: undefined,
+      AUTH_COGNITO_CLIENT_ID: undefined,
+      AUTH_ISSUER: issuer.issuer,
+      AUTH_JWKS_URL: `${url}/.well-known/jwks.json`,
+      AUTH_AUDIENCE: issuer.clientId,
+      AUTH_USER_ID_CLAIM: 'cognito:username',
+      WEBSOCKET_CALLBACK_URL: url,
+      CORS_ALLOWED_ORIGINS: corsOrigins.join(','),
+      AWS_REGION: API_TEMPLATE.region,
+    });
+    managementClient = new ApiGatewayManagementApiClient({
+      endpoint: url,
+      region: API_TEMPLATE.region,
+      // The local @connections endpoint does not check signatures; the SDK needs something to sign with.
+      credentials: { accessKeyId: 'PRESENCELOCAL', secretAccessKey: 'presence-local' },
+      requestHandler: { httpAgent: agent, connectionTimeout: 2000, requestTimeout: 5000 },
+      maxAttempts: 2,
+    });
+    const notifier = createApiGatewayNotifier({ endpoint: url, client: managementClient, logger });
+    const store =
+      options.store ??
+      (redisUrl === undefined
+        ? new MemoryPresenceStore({
+            ttlMs: 3 * timeoutSeconds * 1000,
+            ...(options.clock === undefined ? {} : { clock: options.clock }),
+          })
+        : undefined);
+    const graph =
+      options.graph ?? (databaseUrl === undefined ? new MemoryFriendGraph(seed) : undefined);
+    runtime = createRuntime(config, {
+      notifier,
+      logger,
+      ...(store === undefined ? {} : { store }),
+      ...(graph === undefined ? {} : { graph }),
+      ...(options.clock === undefined ? {} : { clock: options.clock }),
+    });
+    resolveHandlers(createHandlers(runtime) as unknown as GatewayHandlers);
+  } catch (error) {
+    rejectHandlers(error);
+    agent.destroy();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+    throw error;
+  }
+  const ready = await handlersReady;
+
+  let sweeping: Promise<SweepReport> | undefined;
+  const sweep = (): Promise<SweepReport> => {
+    const lambdaTimeoutMs = Math.min(60_000, Math.max(5000, sweepIntervalSeconds * 1000));
+    const run = (sweeping ?? Promise.resolve())
+      .catch(() => undefined)
+      .then(
+        () =>
+          ready.timeout(
+            scheduledEvent(api, TIMEOUT_FUNCTION, Date.now()),
+            lambdaContext(api, TIMEOUT_FUNCTION, lambdaTimeoutMs),
+          ) as Promise<SweepReport>,
+      );
+    sweeping = run;
+    void run
+      .finally(() => {
+        if (sweeping === run) sweeping = undefined;
+      })
+      .catch(() => undefined);
+    return run;
+  };
+  const timer =
+    sweepIntervalSeconds > 0
+      ? setInterval(() => {
+          // Like EventBridge with no retries: a failed run is logged, the next one sweeps.
+          if (sweeping !== undefined) return;
+          sweep().catch((error: unknown) =>
+            logger.warn({ op: 'sweep', err: describe(error) }, 'timeout handler failed'),
+          );
+        }, sweepIntervalSeconds * 1000)
+      : undefined;
+  timer?.unref();
+
+  let closing: Promise<void> | undefined;
+  const tokenIssuer = issuer;
+  return {
+    url,
+    wsUrl,
+    port,
+    storeKind: options.store !== undefined ? 'custom' : redisUrl === undefined ? 'memory' : 'redis',
+    graphKind:
+      options.graph !== undefined ? 'custom' : databaseUrl === undefined ? 'memory' : 'postgres',
+    issuer: tokenIssuer,
+    runtime,
+    get connections() {
+      return gateway.size;
+    },
+    issueToken: (userId, tokenOptions) => tokenIssuer.issueToken(userId, tokenOptions),
+    sweepNow: sweep,
+    settle: () => gateway.settle(),
+    close() {
+      closing ??= (async () => {
+        clearInterval(timer);
+        await sweeping?.catch(() => undefined);
+        await gateway.close();
+        await new Promise<void>((resolve) => {
+          server.close(() => resolve());
+          server.closeAllConnections();
+        });
+        await runtime.close();
+        managementClient.destroy();
+        agent.destroy();
+      })();
+      return closing;
+    },
+  };
+}
+
+function sendJson(response: ServerResponse, status: number, body: unknown): void {
+  const text = JSON.stringify(body);
+  response.writeHead(status, {
+    'Content-Type': 'application/json',
+    'Content-Length': Buffer.byteLength(text),
+    'Cache-Control': 'no-store',
+  });
+  response.end(text);
+}
+
+function logLevelOf(value: string | undefined): 'debug' | 'info' | 'warn' | 'error' {
+  return value === 'debug' || value === 'warn' || value === 'error' ? value : 'info';
+}

@@ -1,0 +1,99 @@
+import { randomBytes } from 'node:crypto';
+import type { FriendGraphSeed } from '@presence/core';
+import { createPool, createSchema, dropSchema, seedFriendGraph } from '@presence/postgres';
+import { Redis } from 'ioredis';
+import type { LocalPresenceOptions } from '../../src/index.js';
+
+/** A store + graph pair the end-to-end suite runs against. */
+export interface Backend {
+  readonly name: string;
+  /** Options for startLocalPresence (prepared per suite). */
+  prepare(seed: FriendGraphSeed): Promise<Partial<LocalPresenceOptions>>;
+  /** Removes everything `prepare` created. */
+  cleanup(): Promise<void>;
+}
+
+export const REDIS_URL = process.env.PRESENCE_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
+export const DATABASE_URL =
+  process.env.PRESENCE_TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+
+/** The embedded defaults: in-memory store, seeded in-memory graph. */
+export const memoryBackend: Backend = {
+  name: 'embedded defaults (memory store + memory graph)',
+  async prepare() {
+    return {};
+  },
+  async cleanup() {},
+};
+
+/** Why Redis or PostgreSQL cannot be used, or `undefined` when both answer. */
+export async function realBackendProblem(): Promise<string | undefined> {
+  const problems: string[] = [];
+  const redis = new Redis(REDIS_URL, {
+    lazyConnect: true,
+    connectTimeout: 1500,
+    maxRetriesPerRequest: 0,
+    retryStrategy: () => null,
+  });
+  redis.on('error', () => undefined);
+  try {
+    await redis.connect();
+    await redis.ping();
+  } catch (error) {
+    problems.push(`Redis at ${REDIS_URL}: ${(error as Error).message}`);
+  } finally {
+    redis.disconnect();
+  }
+  const pool = createPool({
+    connectionString: DATABASE_URL,
+    poolConfig: { connectionTimeoutMillis: 1500 },
+  });
+  pool.on('error', () => undefined);
+  try {
+    await pool.query('SELECT 1');
+  } catch (error) {
+    problems.push(`PostgreSQL at ${DATABASE_URL}: ${(error as Error).message}`);
+  } finally {
+    await pool.end().catch(() => undefined);
+  }
+  return problems.length > 0 ? problems.join('; ') : undefined;
+}
+
+/** Real Redis (random key prefix, SCAN+DEL cleanup) and PostgreSQL (fresh schema, seeded, dropped). */
+export function realBackend(): Backend {
+  const id = randomBytes(6).toString('hex');
+  const keyPrefix = `presence-local-e2e-${id}`;
+  const schema = `presence_local_e2e_${id}`;
+  let pool: ReturnType<typeof createPool> | undefined;
+  return {
+    name: 'Redis + PostgreSQL',
+    async prepare(seed) {
+      pool = createPool({ connectionString: DATABASE_URL });
+      await createSchema(pool, { schema });
+      await seedFriendGraph(pool, seed, { schema });
+      return {
+        redisUrl: REDIS_URL,
+        databaseUrl: DATABASE_URL,
+        env: { REDIS_KEY_PREFIX: keyPrefix, DB_SCHEMA: schema },
+      };
+    },
+    async cleanup() {
+      // Shared servers: only this run's keys and schema, never FLUSHALL / FLUSHDB.
+      const redis = new Redis(REDIS_URL, { maxRetriesPerRequest: 1 });
+      try {
+        let cursor = '0';
+        do {
+          const [next, keys] = await redis.scan(cursor, 'MATCH', `${keyPrefix}:*`, 'COUNT', 500);
+          cursor = next;
+          if (keys.length > 0) await redis.del(...keys);
+        } while (cursor !== '0');
+      } finally {
+        redis.disconnect();
+      }
+      if (pool !== undefined) {
+        await dropSchema(pool, schema);
+        await pool.end();
+      }
+    },
+  };
+}
