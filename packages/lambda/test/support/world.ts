@@ -1,0 +1,119 @@
+import { FakeClock } from '@presence/core/testing';
+import type { RedisPresenceStore } from '@presence/redis';
+import {
+  createHandlers,
+  createLogger,
+  createRuntime,
+  type PresenceHandlers,
+  type PresenceRuntime,
+  parseConfig,
+  type RuntimeOverrides,
+} from '../../src/index.js';
+import { GatewayStub } from './gateway-stub.js';
+import { DATABASE_URL, freshDatabase, freshPrefix, inspectionStore, REDIS_URL } from './infra.js';
+import { TestIssuer } from './jwks.js';
+import { SEED } from './users.js';
+
+// The real AWS SDK signs requests to the @connections stand-in: give it dummy credentials and keep
+// it away from the instance metadata service.
+process.env.AWS_ACCESS_KEY_ID = 'AKIAIOSFODNN7EXAMPLE';
+process.env.AWS_SECRET_ACCESS_KEY = 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY';
+process.env.AWS_REGION = 'us-east-1';
+process.env.AWS_EC2_METADATA_DISABLED = 'true';
+
+/** One JSON log line as the logger wrote it. */
+export type LogLine = Record<string, unknown> & { level: string; msg: string };
+
+/** Everything a handler test needs: real Redis and PostgreSQL, the stand-ins, a fake clock. */
+export interface World {
+  readonly env: Record<string, string>;
+  readonly runtime: PresenceRuntime;
+  readonly handlers: PresenceHandlers;
+  readonly gateway: GatewayStub;
+  readonly issuer: TestIssuer;
+  readonly clock: FakeClock;
+  readonly logs: LogLine[];
+  /** A store on the same Redis prefix, to look at what the handlers wrote. */
+  readonly store: RedisPresenceStore;
+  /** A runtime and handlers over the same backends with other settings (closed by `close`). */
+  variant(
+    env: Record<string, string | undefined>,
+    overrides?: RuntimeOverrides,
+  ): { runtime: PresenceRuntime; handlers: PresenceHandlers };
+  close(): Promise<void>;
+}
+
+/** Starts the stand-ins, seeds a fresh schema, and builds the runtime through parseConfig + createRuntime. */
+export async function createWorld(
+  label: string,
+  extraEnv: Record<string, string> = {},
+): Promise<World> {
+  const gateway = new GatewayStub();
+  const issuer = new TestIssuer();
+  await Promise.all([gateway.start(), issuer.start()]);
+  const database = await freshDatabase(SEED);
+  const prefix = freshPrefix(label);
+  const clock = new FakeClock(1_764_324_000_000);
+  const logs: LogLine[] = [];
+  const logger = createLogger({
+    level: 'debug',
+    write: (line) => logs.push(JSON.parse(line) as LogLine),
+  });
+  const env: Record<string, string> = {
+    PRESENCE_TIMEOUT_SECONDS: '180',
+    LOG_LEVEL: 'debug',
+    REDIS_URL,
+    REDIS_KEY_PREFIX: prefix,
+    DATABASE_URL,
+    DB_SCHEMA: database.schema,
+    AUTH_ISSUER: issuer.issuer,
+    AUTH_JWKS_URL: issuer.jwksUrl,
+    AUTH_AUDIENCE: issuer.clientId,
+    AUTH_USER_ID_CLAIM: 'cognito:username',
+    WEBSOCKET_CALLBACK_URL: gateway.url,
+    CORS_ALLOWED_ORIGINS:
+      'http://localhost:4200,chrome-extension://abcdefghijklmnopabcdefghijklmnop',
+    AWS_REGION: 'us-east-1',
+    ...extraEnv,
+  };
+  const runtime = createRuntime(parseConfig(env), { clock, logger });
+  const store = inspectionStore(prefix);
+  const variants: PresenceRuntime[] = [];
+  return {
+    env,
+    runtime,
+    handlers: createHandlers(runtime),
+    gateway,
+    issuer,
+    clock,
+    logs,
+    store,
+    variant(changes, overrides = {}) {
+      const merged = { ...env, ...changes };
+      for (const [key, value] of Object.entries(changes))
+        if (value === undefined) delete merged[key];
+      const other = createRuntime(parseConfig(merged), { clock, logger, ...overrides });
+      variants.push(other);
+      return { runtime: other, handlers: createHandlers(other) };
+    },
+    async close() {
+      await Promise.all(variants.map((v) => v.close()));
+      await runtime.close();
+      await store.clear();
+      await store.close();
+      await database.drop();
+      await Promise.all([gateway.stop(), issuer.stop()]);
+    },
+  };
+}
+
+/** Info lines must not carry URLs, titles, tokens or friend lists (DESIGN.md invariant 6). */
+export function personalDataAtInfo(logs: readonly LogLine[], secrets: readonly string[]): string[] {
+  return logs
+    .filter((line) => line.level !== 'debug')
+    .map((line) => JSON.stringify(line))
+    .filter(
+      (text) =>
+        secrets.some((secret) => text.includes(secret)) || /eyJ[A-Za-z0-9_-]{10,}/.test(text),
+    );
+}
