@@ -144,7 +144,10 @@ export class PostgresFriendGraph implements FriendGraph {
 
   /** The pool (built on first access when the graph owns it). Benchmarks and schema helpers use it. */
   get pool(): pg.Pool {
-    if (this.#pool === undefined) this.#adopt(createPool(this.#options));
+    if (this.#pool === undefined) {
+      if (this.#closed) throw new GraphUnavailableError('PostgreSQL friend graph is closed');
+      this.#adopt(createPool(this.#options));
+    }
     return this.#pool as pg.Pool;
   }
 

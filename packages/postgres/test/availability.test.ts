@@ -121,6 +121,31 @@ describe.skipIf(!available)('PostgresFriendGraph when PostgreSQL fails', () => {
     }
   });
 
+  it('gives up on a stalled connection after queryTimeoutMs, discards it and recovers', async () => {
+    const proxy = new TcpProxy();
+    await proxy.up();
+    const graph = new PostgresFriendGraph({
+      connectionString: urlThrough(proxy.port),
+      schema,
+      maxConnections: 1,
+      queryTimeoutMs: 200,
+    });
+    try {
+      expect(await graph.friendsOf('alice')).toEqual(['bob']);
+      // The server never sees a problem: only the client-side timeout can end this query.
+      proxy.stall();
+      const error = await graph.friendsOf('alice').catch((caught: unknown) => caught);
+      expect(GraphUnavailableError.isInstance(error)).toBe(true);
+      expect((error as Error).message).toContain('timeout');
+      proxy.resume();
+      // The single pooled connection was discarded, so this query runs on a new one.
+      expect(await graph.friendsOf('alice')).toEqual(['bob']);
+    } finally {
+      await graph.close();
+      await proxy.down();
+    }
+  });
+
   it('turns a statement timeout into GraphUnavailableError, and recovers', async () => {
     // A query blocked on a lock runs until statement_timeout cancels it: an honest slow query.
     const graph = new PostgresFriendGraph({

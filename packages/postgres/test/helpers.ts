@@ -93,6 +93,16 @@ export class TcpProxy {
     this.#server = server;
   }
 
+  /** Stops forwarding bytes in both directions on open sockets: a stalled network, not a closed one. */
+  stall(): void {
+    for (const socket of this.#sockets) socket.pause();
+  }
+
+  /** Forwards again after {@link stall}. */
+  resume(): void {
+    for (const socket of this.#sockets) socket.resume();
+  }
+
   async down(): Promise<void> {
     const server = this.#server;
     this.#server = undefined;

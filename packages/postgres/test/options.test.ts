@@ -130,6 +130,12 @@ describe('pool options', () => {
     expect(graph.pool.totalCount).toBe(0);
     await graph.close();
   });
+
+  it('builds no pool once closed', async () => {
+    const graph = new PostgresFriendGraph({ connectionString: 'postgres://u@127.0.0.1:1/db' });
+    await graph.close();
+    expect(() => graph.pool).toThrow(GraphUnavailableError);
+  });
 });
 
 describe('sharing settings', () => {
