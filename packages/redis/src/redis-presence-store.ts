@@ -124,9 +124,43 @@ function isValid(check: () => unknown): boolean {
   }
 }
 
-function pageOf(url: unknown, title: unknown): Page | null {
-  if (typeof url !== 'string' || url === '') return null;
-  return { url, title: typeof title === 'string' ? title : '' };
+/** Largest chunk of a stored url or title, in UTF-8 bytes: Redis' default `hash-max-listpack-value`. */
+const CHUNK_BYTES = 64;
+
+/** Splits text into pieces of at most {@link CHUNK_BYTES} UTF-8 bytes, never inside a code point. */
+export function chunkText(text: string): string[] {
+  const chunks: string[] = [];
+  let current = '';
+  let bytes = 0;
+  for (const char of text) {
+    const size = Buffer.byteLength(char, 'utf8');
+    if (bytes + size > CHUNK_BYTES) {
+      chunks.push(current);
+      current = '';
+      bytes = 0;
+    }
+    current += char;
+    bytes += size;
+  }
+  if (current !== '') chunks.push(current);
+  return chunks;
+}
+
+/** Joins the chunk fields `<name>0`, `<name>1`, ... of a user hash. */
+function joinChunks(fields: Record<string, string>, name: string): string | undefined {
+  let text: string | undefined;
+  for (let i = 0; ; i++) {
+    const chunk = fields[`${name}${i}`];
+    if (chunk === undefined) return text;
+    text = (text ?? '') + chunk;
+  }
+}
+
+/** The page stored under the chunk fields `<prefix>u*` / `<prefix>t*`, or `null` when none. */
+function pageOf(fields: Record<string, string>, prefix: '' | 'l'): Page | null {
+  const url = joinChunks(fields, `${prefix}u`);
+  if (url === undefined || url === '') return null;
+  return { url, title: joinChunks(fields, `${prefix}t`) ?? '' };
 }
 
 /**
@@ -186,7 +220,7 @@ export class RedisPresenceStore implements PresenceStore {
 
   /** The ioredis client; created (without connecting) on first use when the store owns it. */
   get client(): Client {
-    return this.#redis();
+    return this.#client ?? this.#redis();
   }
 
   /** True when the client is a Redis Cluster: writes then also send the connection record apart. */
@@ -226,10 +260,12 @@ export class RedisPresenceStore implements PresenceStore {
     }
     const reply = (await this.#write('setPage', ref, now, 'p', { url, title }, shared)) as [
       number,
-      string | null,
-      string | null,
+      ...string[],
     ];
-    return { wasRegistered: reply[0] === 1, latestPage: pageOf(reply[1], reply[2]) };
+    const latest: Record<string, string> = {};
+    for (let i = 1; i + 1 < reply.length; i += 2)
+      latest[reply[i] as string] = reply[i + 1] as string;
+    return { wasRegistered: reply[0] === 1, latestPage: pageOf(latest, 'l') };
   }
 
   async removeConnection(connectionId: string): Promise<RemovedConnection | undefined> {
@@ -257,7 +293,8 @@ export class RedisPresenceStore implements PresenceStore {
         ),
         client.presenceDeleteIfEqualV1(recordKey, value as string),
       ]);
-      return { userId: owner.userId, userOffline: offline === 1 };
+      // -1: a concurrent remove or sweep detached it first and reports it; this call found nothing.
+      return offline === -1 ? undefined : { userId: owner.userId, userOffline: offline === 1 };
     } catch (error) {
       throw unavailable('removeConnection', error);
     }
@@ -292,8 +329,8 @@ export class RedisPresenceStore implements PresenceStore {
       const fields = hash as Record<string, string>;
       if (!Object.keys(fields).some((field) => field.startsWith('c:'))) continue;
       result.set(userId, {
-        page: pageOf(fields.u, fields.t) ?? HIDDEN_PAGE,
-        latestPage: pageOf(fields.lu, fields.lt),
+        page: pageOf(fields, '') ?? HIDDEN_PAGE,
+        latestPage: fields.L === undefined ? pageOf(fields, 'l') : pageOf(fields, ''),
       });
     }
     return result;
@@ -433,8 +470,8 @@ export class RedisPresenceStore implements PresenceStore {
   /** Closes the client if the store created it; a given client is left open. Idempotent. */
   async close(): Promise<void> {
     if (this.#closed) return;
-    this.#closed = true;
     const client = this.#client;
+    this.#closed = true;
     if (!this.#owned || client === undefined) return;
     if (client.status === 'wait' || client.status === 'end') {
       client.disconnect();
@@ -448,6 +485,7 @@ export class RedisPresenceStore implements PresenceStore {
   }
 
   #redis(): Client & ScriptCommands {
+    if (this.#closed) throw new StoreUnavailableError('the Redis presence store is closed');
     if (this.#client === undefined) {
       const options = this.#options;
       this.#client = defineScripts(
@@ -482,6 +520,8 @@ export class RedisPresenceStore implements PresenceStore {
     const bucketKey = this.keys.bucketKey(bucket);
     const recordKey = this.keys.connectionKey(connectionId);
     const owner = this.keys.owner(userId, bucket);
+    const urlChunks = chunkText(page.url);
+    const titleChunks = urlChunks.length === 0 ? [] : chunkText(page.title);
     const args = [
       connectionId,
       userId,
@@ -490,9 +530,11 @@ export class RedisPresenceStore implements PresenceStore {
       bucket,
       this.keys.base,
       mode,
-      page.url,
-      page.title,
       shared ? '1' : '0',
+      urlChunks.length,
+      titleChunks.length,
+      ...urlChunks,
+      ...titleChunks,
     ];
     try {
       if (!this.isCluster) {

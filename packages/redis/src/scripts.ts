@@ -31,8 +31,12 @@ end
 
 /**
  * Touch, add and setPage. KEYS: user hash, bucket, [connection record: single node only].
- * ARGV: conn, uid, now, ttlMs, bucket, base, mode ('t' | 'p'), url, title, shared ('1' | '0').
- * Returns 1/0 (was registered) for 't', `{1/0, latestUrl, latestTitle}` for 'p'.
+ * ARGV: conn, uid, now, ttlMs, bucket, base, mode ('t' | 'p'), shared ('1' | '0'), nu, nt, then
+ * `nu` url chunks and `nt` title chunks (pages are stored in chunks of at most 64 bytes so that the
+ * hash keeps Redis' compact listpack encoding under the default `hash-max-listpack-value`).
+ * When the latest page is the current page (the usual case) the hash holds `L = 1` instead of a
+ * second copy. Returns 1/0 (was registered) for 't'; for 'p', `{1/0, field, value, ...}` with the
+ * latest page's chunks under `lu<i>` / `lt<i>`.
  */
 export const TOUCH_LUA = `${HELPERS}
 local user, bucket = KEYS[1], KEYS[2]
@@ -50,23 +54,72 @@ if #KEYS == 3 then
 end
 local known = redis.call('HSET', user, 'c:' .. conn, now) == 0
 redis.call('ZADD', bucket, now, conn .. ' ' .. uid)
-local latest
+local reply
 if ARGV[7] == 'p' then
-  local url = ARGV[8]
-  if url == '' then
-    redis.call('HDEL', user, 'u', 't')
-  elseif ARGV[10] == '1' then
-    redis.call('HSET', user, 'u', url, 't', ARGV[9], 'lu', url, 'lt', ARGV[9])
-  else
-    redis.call('HSET', user, 'u', url, 't', ARGV[9])
+  local nu, nt = tonumber(ARGV[9]), tonumber(ARGV[10])
+  local moveLatest = ARGV[8] == '1' and nu > 0
+  local current, latest, same = {}, {}, false
+  local all = redis.call('HGETALL', user)
+  for i = 1, #all, 2 do
+    local field = all[i]
+    local kind = string.sub(field, 1, 1)
+    if kind == 'u' or kind == 't' then
+      current[#current + 1] = field
+      current[#current + 1] = all[i + 1]
+    elseif kind == 'l' then
+      latest[#latest + 1] = field
+      latest[#latest + 1] = all[i + 1]
+    elseif field == 'L' then
+      same = true
+    end
   end
-  latest = redis.call('HMGET', user, 'lu', 'lt')
+  local drop, set = {}, {}
+  for i = 1, #current, 2 do drop[#drop + 1] = current[i] end
+  reply = {0}
+  if moveLatest then
+    -- The new page is the latest one too: mark it instead of storing it twice.
+    for i = 1, #latest, 2 do drop[#drop + 1] = latest[i] end
+    set[1] = 'L'
+    set[2] = '1'
+  elseif same then
+    -- The latest page was the current one: keep it under its own fields before replacing it.
+    drop[#drop + 1] = 'L'
+    for i = 1, #current, 2 do
+      set[#set + 1] = 'l' .. current[i]
+      set[#set + 1] = current[i + 1]
+      reply[#reply + 1] = 'l' .. current[i]
+      reply[#reply + 1] = current[i + 1]
+    end
+  else
+    for i = 1, #latest do reply[#reply + 1] = latest[i] end
+  end
+  for i = 1, nu do
+    set[#set + 1] = 'u' .. (i - 1)
+    set[#set + 1] = ARGV[10 + i]
+    if moveLatest then
+      reply[#reply + 1] = 'lu' .. (i - 1)
+      reply[#reply + 1] = ARGV[10 + i]
+    end
+  end
+  for i = 1, nt do
+    set[#set + 1] = 't' .. (i - 1)
+    set[#set + 1] = ARGV[10 + nu + i]
+    if moveLatest then
+      reply[#reply + 1] = 'lt' .. (i - 1)
+      reply[#reply + 1] = ARGV[10 + nu + i]
+    end
+  end
+  if #drop > 0 then redis.call('HDEL', user, unpack(drop)) end
+  if #set > 0 then redis.call('HSET', user, unpack(set)) end
 end
 redis.call('PEXPIRE', user, ttl)
 redis.call('PEXPIRE', bucket, ttl)
 local registered = 0
 if known then registered = 1 end
-if latest then return {registered, latest[1], latest[2]} end
+if reply then
+  reply[1] = registered
+  return reply
+end
 return registered
 `;
 
@@ -86,10 +139,15 @@ return {uid, detach(tag .. 'u:' .. uid, tag .. 's', ARGV[1], uid)}
 
 /**
  * The user-slot half of removeConnection on a cluster (and of moving a connection between users).
- * KEYS: user hash, bucket. ARGV: conn, uid. Returns 1 when the user is left with no connection.
+ * KEYS: user hash, bucket. ARGV: conn, uid. Returns 1 when the user is left with no connection, 0
+ * when not, -1 when the connection was not there (a concurrent remove or sweep got it first).
  */
 export const DETACH_LUA = `${HELPERS}
-return detach(KEYS[1], KEYS[2], ARGV[1], ARGV[2])
+local conn, uid = ARGV[1], ARGV[2]
+if redis.call('HEXISTS', KEYS[1], 'c:' .. conn) == 0 and redis.call('ZSCORE', KEYS[2], conn .. ' ' .. uid) == false then
+  return -1
+end
+return detach(KEYS[1], KEYS[2], conn, uid)
 `;
 
 /** Deletes a key only if it still holds ARGV[1]. KEYS: the key. Returns 1 when deleted. */

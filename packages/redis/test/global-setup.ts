@@ -1,7 +1,7 @@
 // Starts a real three-master Redis Cluster on loopback ports 7101-7103 for the cluster tests and
 // shuts it down afterwards. Leftovers of a crashed run on those ports are shut down first.
 import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -37,6 +37,44 @@ async function waitFor(what: string, check: () => Promise<boolean>, timeoutMs = 
   throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
 }
 
+const LOCK = join(tmpdir(), 'presence-redis-test-ports.lock');
+
+function holderAlive(): boolean {
+  try {
+    const pid = Number(readFileSync(LOCK, 'utf8'));
+    if (!Number.isInteger(pid) || pid <= 0) return false;
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Takes the lock on the fixed test ports (7101-7103, 7199) so that two runs of this suite on one
+ * machine wait for each other instead of killing each other's servers. A lock left by a dead
+ * process is taken over.
+ */
+async function lockPorts(): Promise<() => void> {
+  const deadline = Date.now() + 300_000;
+  for (;;) {
+    try {
+      const fd = openSync(LOCK, 'wx');
+      writeSync(fd, String(process.pid));
+      closeSync(fd);
+      return () => rmSync(LOCK, { force: true });
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+      if (!holderAlive()) {
+        rmSync(LOCK, { force: true });
+        continue;
+      }
+      if (Date.now() > deadline) throw new Error(`another test run holds ${LOCK}`);
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+  }
+}
+
 export default async function setup(project: TestProject) {
   try {
     await run('redis-server', ['--version'], { timeout: 5_000 });
@@ -47,67 +85,75 @@ export default async function setup(project: TestProject) {
     project.provide('redisCluster', { unavailable: reason });
     return;
   }
-  await Promise.all(CLUSTER_PORTS.map(shutdown));
-  await waitFor('leftover cluster nodes to stop', async () => {
-    const alive = await Promise.all(
-      CLUSTER_PORTS.map((p) =>
-        cli(p, 'ping').then(
-          () => true,
-          () => false,
-        ),
-      ),
-    );
-    return alive.every((up) => !up);
-  });
+  const unlock = await lockPorts();
   const dir = mkdtempSync(join(tmpdir(), 'presence-redis-cluster-'));
-  for (const port of CLUSTER_PORTS) {
-    await run('redis-server', [
-      '--port',
-      String(port),
-      '--bind',
-      '127.0.0.1',
-      '--cluster-enabled',
-      'yes',
-      '--cluster-config-file',
-      `nodes-${port}.conf`,
-      '--save',
-      '',
-      '--appendonly',
-      'no',
-      '--dir',
-      dir,
-      '--daemonize',
-      'yes',
-      '--logfile',
-      join(dir, `redis-${port}.log`),
-    ]);
-  }
-  await waitFor('cluster nodes to answer', async () => {
-    const pongs = await Promise.all(CLUSTER_PORTS.map((p) => cli(p, 'ping')));
-    return pongs.every((pong) => pong.trim() === 'PONG');
-  });
-  await run(
-    'redis-cli',
-    [
-      '--cluster',
-      'create',
-      ...CLUSTER_PORTS.map((p) => `127.0.0.1:${p}`),
-      '--cluster-replicas',
-      '0',
-      '--cluster-yes',
-    ],
-    { timeout: 30_000 },
-  );
-  await waitFor('cluster_state:ok on every node', async () => {
-    const infos = await Promise.all(CLUSTER_PORTS.map((p) => cli(p, 'cluster', 'info')));
-    return infos.every(
-      (info) => info.includes('cluster_state:ok') && info.includes('cluster_known_nodes:3'),
-    );
-  });
-  project.provide('redisCluster', { ports: [...CLUSTER_PORTS] });
-
-  return async () => {
+  const teardown = async () => {
     await Promise.all(CLUSTER_PORTS.map(shutdown));
     rmSync(dir, { recursive: true, force: true });
+    unlock();
   };
+  try {
+    await Promise.all(CLUSTER_PORTS.map(shutdown));
+    await waitFor('leftover cluster nodes to stop', async () => {
+      const alive = await Promise.all(
+        CLUSTER_PORTS.map((p) =>
+          cli(p, 'ping').then(
+            () => true,
+            () => false,
+          ),
+        ),
+      );
+      return alive.every((up) => !up);
+    });
+    for (const port of CLUSTER_PORTS) {
+      await run('redis-server', [
+        '--port',
+        String(port),
+        '--bind',
+        '127.0.0.1',
+        '--cluster-enabled',
+        'yes',
+        '--cluster-config-file',
+        `nodes-${port}.conf`,
+        '--save',
+        '',
+        '--appendonly',
+        'no',
+        '--dir',
+        dir,
+        '--daemonize',
+        'yes',
+        '--logfile',
+        join(dir, `redis-${port}.log`),
+      ]);
+    }
+    await waitFor('cluster nodes to answer', async () => {
+      const pongs = await Promise.all(CLUSTER_PORTS.map((p) => cli(p, 'ping')));
+      return pongs.every((pong) => pong.trim() === 'PONG');
+    });
+    await run(
+      'redis-cli',
+      [
+        '--cluster',
+        'create',
+        ...CLUSTER_PORTS.map((p) => `127.0.0.1:${p}`),
+        '--cluster-replicas',
+        '0',
+        '--cluster-yes',
+      ],
+      { timeout: 30_000 },
+    );
+    await waitFor('cluster_state:ok on every node', async () => {
+      const infos = await Promise.all(CLUSTER_PORTS.map((p) => cli(p, 'cluster', 'info')));
+      return infos.every(
+        (info) => info.includes('cluster_state:ok') && info.includes('cluster_known_nodes:3'),
+      );
+    });
+  } catch (error) {
+    await teardown();
+    throw error;
+  }
+  project.provide('redisCluster', { ports: [...CLUSTER_PORTS] });
+
+  return teardown;
 }
