@@ -20,5 +20,7 @@ export function registrableDomain(url: string): string {
 /** Registrable domain of an already extracted hostname (see {@link registrableDomain}). */
 export function domainOfHostname(hostname: string): string {
   if (hostname === '' || hostname.startsWith('[')) return '';
+  // psl gives mDNS `.local` hosts no domain (a rule in its code, not in the suffix list); so do we.
+  if (hostname === 'local' || hostname.endsWith('.local')) return '';
   return getDomain(hostname, { allowPrivateDomains: true, detectIp: true }) ?? '';
 }

@@ -30,15 +30,7 @@ const PSL_VERSION_SKEW: Readonly<Record<string, { psl: string; tldts: string }>>
   'x.y.example.kh': { psl: 'y.example.kh', tldts: 'example.kh' },
 };
 
-/**
- * Hosts where the two libraries disagree by design, not by data. psl returns no domain for any
- * host under `.local` (the mDNS TLD, special-cased in psl's code); tldts applies the default `*`
- * rule and answers `example.local`. domain.ts does not special-case it, so this is a real mismatch
- * with the clients, pinned by an `it.fails` test below until domain.ts handles it.
- */
-const PSL_LOCAL_TLD = ['example.local'];
-
-const COMPARED = HOSTNAMES.filter((h) => !(h in PSL_VERSION_SKEW) && !PSL_LOCAL_TLD.includes(h));
+const COMPARED = HOSTNAMES.filter((h) => !(h in PSL_VERSION_SKEW));
 
 describe('registrableDomain / domainOfHostname agree with psl', () => {
   it('the corpus is large and varied enough to mean something', () => {
@@ -76,10 +68,11 @@ describe('registrableDomain / domainOfHostname agree with psl', () => {
     },
   );
 
-  it.fails.each(PSL_LOCAL_TLD)(
-    'KNOWN MISMATCH: %s gets no domain from psl (mDNS .local is special-cased) but one from us',
+  it.each(['example.local', 'a.b.local', 'local'])(
+    '%s under mDNS .local gets no domain, as psl special-cases it in code',
     (host) => {
-      expect(domainOfHostname(host)).toBe(pslDomain(host));
+      expect(pslDomain(host)).toBe('');
+      expect(domainOfHostname(host)).toBe('');
     },
   );
 });

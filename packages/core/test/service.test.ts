@@ -85,7 +85,8 @@ function override<T extends object>(target: T, overrides: Partial<T>): T {
 
 const conn = (userId: string, connectionId: string) => ({ userId, connectionId });
 const page = (url: string, title = 'Title') => ({ url, title });
-const types = (frames: ServerFrame[]) => frames.map((f) => `${f.type}:${'userId' in f ? f.userId : ''}`);
+const types = (frames: ServerFrame[]) =>
+  frames.map((f) => `${f.type}:${'userId' in f ? f.userId : ''}`);
 
 async function snapshot(w: World, users = ['alice', 'bob', 'carol', 'dave', 'erin']) {
   return {
