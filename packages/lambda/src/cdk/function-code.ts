@@ -1,0 +1,70 @@
+import { existsSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** The nine Lambda functions of the presence API, named like their bundles in `dist/functions/<name>`. */
+export const PRESENCE_FUNCTION_NAMES = [
+  'authorizer',
+  'connect',
+  'heartbeat',
+  'update-presence',
+  'disconnect',
+  'default',
+  'timeout',
+  'get-presence',
+  'get-user-presence',
+] as const;
+
+/** The name of one of the presence API's Lambda functions (and of its bundle directory). */
+export type PresenceFunctionName = (typeof PRESENCE_FUNCTION_NAMES)[number];
+
+/** The file every bundle directory must hold; the Lambda handler is its `handler` export. */
+const BUNDLE_FILE = 'index.mjs';
+
+/**
+ * The directory of the module that is running: `__dirname` in the CommonJS build (where
+ * `import.meta` is empty), `import.meta.url` in the ESM build and under vitest.
+ */
+function moduleDirectory(): string {
+  if (typeof __dirname === 'string') return __dirname;
+  return dirname(fileURLToPath(import.meta.url));
+}
+
+/**
+ * The directory of the prebuilt function bundles (`<name>/index.mjs`), this package's
+ * `dist/functions`: the default of `PresenceApiProps.functionsCodeDirectory`. Found by walking up from this module to the nearest
+ * `package.json`: the same answer from `src/cdk/*.ts` (tests), `dist/cdk/index.{js,cjs}` and any
+ * chunk tsup might split the module into, so the path never depends on the build layout.
+ */
+export function presenceFunctionsDirectory(): string {
+  let dir = moduleDirectory();
+  for (;;) {
+    if (existsSync(join(dir, 'package.json'))) return join(dir, 'dist', 'functions');
+    const parent = dirname(dir);
+    if (parent === dir) {
+      throw new Error(
+        `@presence/lambda/cdk: cannot find the @presence/lambda package root above ${moduleDirectory()}; pass \`functionsCodeDirectory\`.`,
+      );
+    }
+    dir = parent;
+  }
+}
+
+/**
+ * The asset directory of one function, checked to hold its bundle so that a missing build fails
+ * at synth with the fix in the message rather than as an empty Lambda at deploy.
+ */
+export function functionAssetDirectory(
+  functionsDirectory: string,
+  name: PresenceFunctionName,
+): string {
+  const dir = resolve(functionsDirectory, name);
+  if (!existsSync(join(dir, BUNDLE_FILE))) {
+    throw new Error(
+      `@presence/lambda/cdk: the bundle of the "${name}" function is missing: ${join(dir, BUNDLE_FILE)} does not exist. ` +
+        'Build @presence/lambda first (`pnpm --filter @presence/lambda build` emits dist/functions/<name>/index.mjs), ' +
+        'or point `functionsCodeDirectory` at a directory holding one <name>/index.mjs per function.',
+    );
+  }
+  return dir;
+}
