@@ -1,0 +1,97 @@
+/** What one `pnpm bench` run does. */
+export interface BenchOptions {
+  readonly quick: boolean;
+  /** Regular users seeded in PostgreSQL (and online in Redis for the operation phases). */
+  readonly users: number;
+  /** Accepted friends per regular user. */
+  readonly friends: number;
+  /** Length of each measured closed-loop phase, ms. */
+  readonly phaseMs: number;
+  /** Operation budget of each measured phase. */
+  readonly phaseOps: number;
+  /** Concurrent callers per phase. */
+  readonly concurrency: readonly number[];
+  /** Stale connections of the store-sweep scaling curve. */
+  readonly sweepSizes: readonly number[];
+  /** Friend counts of the get-presence and fan-out curves. */
+  readonly hubSizes: readonly number[];
+  /** Online friends of the fan-out curve. */
+  readonly fanOutSizes: readonly number[];
+  /** Stale users of the legacy-vs-new sweep comparison (50 friends each). */
+  readonly sweepCompareUsers: number;
+  /** Stale users of the full (friends notified) sweep; 0 skips it. */
+  readonly fullSweepUsers: number;
+  /** Users online for the Redis memory-per-user measurement. */
+  readonly memoryUsers: number;
+  /** WebSocket clients of the local-runtime phase (0 skips it). */
+  readonly wsClients: number;
+  /** Length of the local-runtime phase, ms. */
+  readonly wsMs: number;
+  /** Only run these sections (empty: all). */
+  readonly only: readonly string[];
+}
+
+/** Every section name `--only` accepts. */
+export const SECTIONS = ['limit', 'postgres', 'handlers', 'legacy', 'sweep', 'scaling', 'memory', 'local'] as const;
+
+/** Usage text of the CLI. */
+export const USAGE = `usage: pnpm bench [--quick] [--users N] [--phase-seconds S] [--only ${SECTIONS.join(',')}] [--no-local]
+  --quick           small seed and short phases (< 60 s), for development
+  --users N         regular users seeded (default 100000, quick 10000)
+  --phase-seconds S length of each measured phase (default 5, quick 1)
+  --only a,b        run only these sections
+  --no-local        skip the WebSocket phase of the local runtime`;
+
+/** Parses CLI arguments into options; throws with a message naming the bad argument. */
+export function parseOptions(argv: readonly string[]): BenchOptions {
+  const quick = argv.includes('--quick');
+  const value = (name: string): string | undefined => {
+    const i = argv.indexOf(name);
+    if (i < 0) return undefined;
+    const v = argv[i + 1];
+    if (v === undefined || v.startsWith('--')) throw new Error(`${name} needs a value`);
+    return v;
+  };
+  const known = new Set(['--quick', '--users', '--phase-seconds', '--only', '--no-local', '--help']);
+  for (const [i, arg] of argv.entries()) {
+    const prev = argv[i - 1];
+    const isValue = prev !== undefined && ['--users', '--phase-seconds', '--only'].includes(prev);
+    if (!isValue && !known.has(arg)) throw new Error(`unknown argument ${arg}\n${USAGE}`);
+  }
+  const positive = (name: string, fallback: number): number => {
+    const raw = value(name);
+    if (raw === undefined) return fallback;
+    const n = Number(raw);
+    if (!(n > 0) || !Number.isFinite(n)) throw new Error(`${name} must be a positive number, got ${raw}`);
+    return n;
+  };
+  const users = Math.round(positive('--users', quick ? 10_000 : 100_000));
+  if (users < 5_000) throw new Error('--users must be at least 5000 (the largest hub has 5,000 friends)');
+  const only = (value('--only') ?? '').split(',').filter((s) => s !== '');
+  for (const s of only) {
+    if (!(SECTIONS as readonly string[]).includes(s)) throw new Error(`--only: unknown section ${s}`);
+  }
+  const noLocal = argv.includes('--no-local');
+  return {
+    quick,
+    users,
+    friends: 50,
+    phaseMs: positive('--phase-seconds', quick ? 1 : 5) * 1000,
+    phaseOps: quick ? 20_000 : 200_000,
+    concurrency: [1, 16],
+    sweepSizes: quick ? [1_000, 10_000] : [1_000, 10_000, 100_000, 1_000_000],
+    hubSizes: [10, 100, 1_000, 5_000],
+    fanOutSizes: [10, 100, 1_000],
+    sweepCompareUsers: quick ? 400 : 2_000,
+    fullSweepUsers: quick ? 0 : Math.min(users, 100_000),
+    memoryUsers: quick ? 10_000 : 100_000,
+    wsClients: noLocal ? 0 : quick ? 100 : 1_000,
+    wsMs: quick ? 10_000 : 60_000,
+    only,
+  };
+}
+
+/** Whether a section runs under these options. */
+export function runs(options: BenchOptions, section: (typeof SECTIONS)[number]): boolean {
+  return options.only.length === 0 || options.only.includes(section);
+}

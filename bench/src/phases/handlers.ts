@@ -1,0 +1,388 @@
+import type { Logger, PresenceStore } from '@presence/core';
+import { Redis } from 'ioredis';
+import { forEachLimited, loadLambda, loadRedis, reason } from '../adapters.js';
+import { connectionId, hubFriends, hubId, pageOf, userId } from '../dataset.js';
+import { lambdaContext, restEvent, scheduledEvent, webSocketEvent } from '../events.js';
+import { LegacyPresence } from '../legacy/legacy-presence.js';
+import { PG_CONFIG } from '../pg-seed.js';
+import { startProgress } from '../progress.js';
+import { runClosedLoop, timeOnce } from '../runner.js';
+import { growthPer10x, type PhaseStats, ratio } from '../stats.js';
+import type { BenchContext } from './context.js';
+
+type Handler = (event: never, context?: never) => Promise<unknown>;
+interface Handlers {
+  connect: Handler;
+  heartbeat: Handler;
+  updatePresence: Handler;
+  disconnect: Handler;
+  timeout: Handler;
+  getPresence: Handler;
+  getUserPresence: Handler;
+}
+interface LambdaModule {
+  parseConfig(env: Record<string, string | undefined>): unknown;
+  createRuntime(config: unknown, overrides: { logger?: Logger }): { close(): Promise<void> };
+  createHandlers(runtime: unknown): Handlers;
+}
+interface SweepReportLike {
+  expired: number;
+  offline: number;
+  notified: number;
+  closed: number;
+  batches: number;
+  done: boolean;
+}
+
+/**
+ * Serialises every log line the handlers write (the cost stays in the numbers) and drops it (the
+ * table stays readable). Errors are kept and make the phase fail.
+ */
+function droppingLogger(errors: string[]): Logger {
+  const drop = (fields: Record<string, unknown>, message: string) => void JSON.stringify({ ...fields, message });
+  return {
+    debug: drop,
+    info: drop,
+    warn: drop,
+    error: (fields, message) => {
+      drop(fields, message);
+      if (errors.length < 5) errors.push(`${message} ${String((fields.error as Error | undefined)?.message ?? fields.code ?? '')}`);
+    },
+  };
+}
+
+/** Throws when a handler answered a status other than 2xx (a refused call is not a fast one). */
+function ok(result: unknown): void {
+  const status = (result as { statusCode?: number } | undefined)?.statusCode;
+  if (status !== undefined && (status < 200 || status > 299)) throw new Error(`handler answered ${status}`);
+}
+
+/**
+ * The seven operations through the real Lambda handlers (`createRuntime` + `createHandlers` of
+ * `@presence/lambda`, RedisPresenceStore on the shared Redis, PostgresFriendGraph on the seeded
+ * schema, the real API Gateway notifier posting to the local `@connections` stand-in), beside the
+ * earlier design's pattern on the same data; then the sweep comparison, the scaling curves and the
+ * full sweep.
+ */
+export async function measureHandlers(ctx: BenchContext): Promise<void> {
+  const { options, report, dataset } = ctx;
+  const n = dataset.users;
+  const lambda = (await loadLambda()) as unknown as LambdaModule;
+  const { RedisPresenceStore } = await loadRedis();
+  const keyPrefix = `${ctx.prefix}-h`;
+  const errors: string[] = [];
+  const env: Record<string, string> = {
+    REDIS_URL: `redis://127.0.0.1:${ctx.redisPort}`,
+    REDIS_KEY_PREFIX: keyPrefix,
+    DATABASE_URL: `postgres://${PG_CONFIG.user}@${PG_CONFIG.host}:${PG_CONFIG.port}/${PG_CONFIG.database}`,
+    DB_SCHEMA: ctx.schema,
+    AUTH_COGNITO_USER_POOL_ID: 'us-east-1_Bench0001',
+    WEBSOCKET_CALLBACK_URL: ctx.gateway.endpoint,
+    AWS_REGION: 'us-east-1',
+    LOG_LEVEL: 'info',
+    PRESENCE_TIMEOUT_SECONDS: '180',
+  };
+  const runtime = lambda.createRuntime(lambda.parseConfig(env), { logger: droppingLogger(errors) });
+  const h = lambda.createHandlers(runtime);
+  const call = async (handler: Handler, event: unknown, context?: unknown) => {
+    const result = await (handler as (e: unknown, c?: unknown) => Promise<unknown>)(event, context);
+    ok(result);
+    if (errors.length > 0) throw new Error(`handler logged an error: ${errors[0]}`);
+    return result;
+  };
+
+  // Seeding goes through the same store class and layout, on its own client.
+  const seedClient = new Redis({ port: ctx.redisPort, host: '127.0.0.1' });
+  const store: PresenceStore = new RedisPresenceStore({ client: seedClient, keyPrefix });
+  const legacy = new LegacyPresence({
+    redis: ctx.redis,
+    keyPrefix: `${ctx.prefix}-l:`,
+    pgConfig: PG_CONFIG,
+    schema: ctx.schema,
+    gatewayEndpoint: ctx.gateway.endpoint,
+  });
+  const base = (i: number) => ({ userId: userId(i), connectionId: connectionId(i, 0, 'A') });
+
+  try {
+    // Every regular user online with one connection and a shared page, in both layouts.
+    const now = Date.now();
+    const seed = startProgress(`seed Redis: ${n.toLocaleString('en-US')} online users (store API + earlier layout)`);
+    await forEachLimited(
+      n,
+      256,
+      async (i) => {
+        await store.addConnection(base(i), now);
+        await store.setPage(base(i), pageOf(i), true, now);
+      },
+      (done) => seed.update(done / (2 * n)),
+    );
+    const k = legacy.keys;
+    for (let start = 0; start < n; start += 2000) {
+      const pipe = ctx.redis.pipeline();
+      for (let i = start; i < Math.min(n, start + 2000); i += 1) {
+        const json = JSON.stringify(pageOf(i));
+        pipe.hset(k.userConnection, userId(i), connectionId(i, 0, 'A'));
+        pipe.hset(k.connectionUser, connectionId(i, 0, 'A'), userId(i));
+        pipe.zadd(k.status, now, userId(i));
+        pipe.hset(k.page, userId(i), json);
+        pipe.hset(k.latestPage, userId(i), json);
+      }
+      await pipe.exec();
+      seed.update(0.5 + start / (2 * n));
+    }
+    seed.done();
+
+    const phase = { durationMs: options.phaseMs, maxOps: options.phaseOps, warmupOps: 32 };
+    const pick = (i: number) => (i * 7919) % n;
+    const limit = (name: string, callers: number) => ctx.results.get(`limit:${name}:${callers}`);
+    const measured = new Map<string, PhaseStats & { postsPerOp: number }>();
+    const posts = (stats: { postsPerOp: number }, expected: string) => `${stats.postsPerOp.toFixed(1)} posts/op received (expected ${expected})`;
+    const run = async (
+      name: string,
+      callers: number,
+      op: (i: number) => Promise<unknown>,
+      extra: Partial<typeof phase> = {},
+    ): Promise<(PhaseStats & { postsPerOp: number }) | undefined> => {
+      try {
+        ctx.gateway.reset();
+        const settings = { ...phase, ...extra, label: name, concurrency: callers };
+        const stats = await runClosedLoop(settings, op);
+        // Posts the stand-in received per operation (warm-up included): a notifier that drops
+        // frames under load shows up here, not as a faster operation.
+        const perOp = ctx.gateway.counts.post / (stats.ops + stats.errors + (settings.warmupOps ?? 0));
+        const result = { ...stats, postsPerOp: perOp };
+        measured.set(`${name}:${callers}`, result);
+        return result;
+      } catch (error) {
+        report.notMeasured('handlers', `${name} ×${callers}`, reason(error));
+        errors.length = 0;
+        return undefined;
+      }
+    };
+    const extraTabs: { u: number; id: string }[] = [];
+
+    for (const callers of options.concurrency) {
+      const c = await run('connect', callers, async (i) => {
+        const u = pick(i);
+        const id = connectionId(u, 1 + Math.floor(i / n), 'B');
+        await call(h.connect, webSocketEvent('$connect', userId(u), id));
+        extraTabs.push({ u, id });
+      });
+      if (c) report.add({ section: 'handlers', name: 'connect', callers, versus: 'limit: redis-benchmark HSET', ratio: ratio(c.opsPerSec, limit('hset', callers)) }, c);
+
+      const hb = await run('heartbeat', callers, (i) =>
+        call(h.heartbeat, webSocketEvent('heartbeat', userId(pick(i)), connectionId(pick(i), 0, 'A'), '{"action":"heartbeat"}')),
+      );
+      if (hb) report.add({ section: 'handlers', name: 'heartbeat', callers, versus: 'limit: redis-benchmark ZADD', ratio: ratio(hb.opsPerSec, limit('zadd', callers)) }, hb);
+      const lhb = await run('heartbeat (earlier design)', callers, (i) => legacy.heartbeat(connectionId(pick(i), 0, 'A')));
+      if (lhb) report.add({ section: 'legacy', name: 'heartbeat: earlier design', callers, versus: 'handler ÷ this', ratio: ratio(hb?.opsPerSec, lhb.opsPerSec), note: 'HGET + ZADD' }, lhb);
+
+      const body = (i: number) => JSON.stringify({ action: 'update-presence', ...pageOf(i) });
+      const up = await run('update-presence', callers, (i) =>
+        call(h.updatePresence, webSocketEvent('update-presence', userId(pick(i)), connectionId(pick(i), 0, 'A'), body(i))),
+      );
+      if (up) {
+        report.add({ section: 'handlers', name: 'update-presence (50 friends online)', callers, versus: 'limit: redis-benchmark HSET', ratio: ratio(up.opsPerSec, limit('hset', callers)), note: posts(up, '≈51') }, up);
+      }
+      const lup = await run('update-presence (earlier design)', callers, (i) => legacy.updatePresence(connectionId(pick(i), 0, 'A'), pageOf(i)), { warmupOps: 4 });
+      if (lup) {
+        report.add({ section: 'legacy', name: 'update-presence: earlier design', callers, versus: 'handler ÷ this', ratio: ratio(up?.opsPerSec, lup.opsPerSec), note: `new pg connection per call; ${posts(lup, '≈51')}` }, lup);
+      }
+
+      const gp = await run('get-presence', callers, (i) => call(h.getPresence, restEvent(userId(pick(i)))));
+      if (gp) report.add({ section: 'handlers', name: 'get-presence (50 friends)', callers, versus: 'limit: bare pg friends + profiles', ratio: ratio(gp.opsPerSec, limit('pg-get-presence', callers)) }, gp);
+      const lgp = await run('get-presence (earlier design)', callers, (i) => legacy.getPresence(userId(pick(i))), { warmupOps: 4 });
+      if (lgp) report.add({ section: 'legacy', name: 'get-presence: earlier design', callers, versus: 'handler ÷ this', ratio: ratio(gp?.opsPerSec, lgp.opsPerSec), note: 'new pg connection per call' }, lgp);
+
+      const gup = await run('get-user-presence', callers, (i) => call(h.getUserPresence, restEvent(userId(pick(i)), userId((pick(i) + 1) % n))));
+      if (gup) report.add({ section: 'handlers', name: 'get-user-presence (a friend)', callers, versus: 'limit: bare pg friends query', ratio: ratio(gup.opsPerSec, limit('pg-friends', callers)) }, gup);
+    }
+    for (const callers of options.concurrency) {
+      const budget = Math.floor(extraTabs.length / 2);
+      if (budget === 0) break;
+      const d = await run('disconnect', callers, async () => {
+        const tab = extraTabs.pop();
+        if (tab === undefined) return;
+        await call(h.disconnect, webSocketEvent('$disconnect', userId(tab.u), tab.id));
+      }, { maxOps: budget, warmupOps: 0 });
+      if (d) report.add({ section: 'handlers', name: 'disconnect (one of two tabs)', callers, versus: 'limit: redis-benchmark HSET', ratio: ratio(d.opsPerSec, limit('hset', callers)) }, d);
+    }
+    // Users 13 mod 25 go offline for good: their friends get presence-timeout.
+    const lastIds: number[] = [];
+    for (let u = 13; u < n; u += 25) lastIds.push(u);
+    for (const [idx, callers] of options.concurrency.entries()) {
+      const share = lastIds.splice(0, Math.floor(lastIds.length / (options.concurrency.length - idx)));
+      const d = await run('disconnect last connection', callers, async () => {
+        const u = share.pop();
+        if (u === undefined) return;
+        await call(h.disconnect, webSocketEvent('$disconnect', userId(u), connectionId(u, 0, 'A')));
+      }, { maxOps: share.length, warmupOps: 0 });
+      if (d) report.add({ section: 'handlers', name: 'disconnect (last tab, 50 friends online)', callers, versus: 'limit: redis-benchmark HSET', ratio: ratio(d.opsPerSec, limit('hset', callers)), note: posts(d, '≈48') }, d);
+    }
+    // Extra tabs left by connect would keep sweep users online: remove them directly.
+    await forEachLimited(extraTabs.length, 64, (i) => store.removeConnection(extraTabs[i]?.id ?? ''));
+    extraTabs.length = 0;
+
+    // Sweep: S stale users (0 mod 25, so 48 of each one's 50 friends are online), both designs.
+    const s = Math.min(options.sweepCompareUsers, Math.floor(n / 25));
+    const stale = Date.now() - 3_600_000;
+    const staleUsers = Array.from({ length: s }, (_, j) => j * 25);
+    await forEachLimited(s, 64, (j) => store.touch(base(staleUsers[j] as number), stale));
+    ctx.gateway.reset();
+    let sweepReport: SweepReportLike | undefined;
+    const sweep = await timeOnce(async () => {
+      sweepReport = await sweepUntilDone(h, call);
+    });
+    const sweepPosts = ctx.gateway.counts.post;
+    const closes = ctx.gateway.counts.delete;
+    report.add({
+      section: 'handlers',
+      name: `timeout sweep: ${s.toLocaleString('en-US')} stale users, 50 friends each`,
+      callers: 1,
+      opsPerSec: (s * 1000) / sweep.ms,
+      note: `${(sweep.ms / 1000).toFixed(2)} s; ${sweepReport?.offline ?? '?'} offline, ${sweepPosts.toLocaleString('en-US')} presence-timeout posts received (notified ${sweepReport?.notified ?? '?'}), ${closes} of ${sweepReport?.expired ?? '?'} sockets closed (ops/s = users/s)`,
+    });
+    for (const u of staleUsers) await ctx.redis.zadd(k.status, stale, userId(u));
+    ctx.gateway.reset();
+    const lsweep = await timeOnce(() => legacy.sweep(Date.now()));
+    report.add({
+      section: 'legacy',
+      name: `timeout sweep: earlier design, ${s.toLocaleString('en-US')} stale users`,
+      callers: 1,
+      opsPerSec: (lsweep.value.offline * 1000) / lsweep.ms,
+      versus: 'handler ÷ this',
+      ratio: lsweep.ms / sweep.ms,
+      note: `${(lsweep.ms / 1000).toFixed(2)} s; ${lsweep.value.offline} offline, ${ctx.gateway.counts.post.toLocaleString('en-US')} posts; one friends query per user`,
+    });
+    report.target(
+      `sweep of ${s.toLocaleString('en-US')} stale users (50 friends each) ≥ 50 × earlier design`,
+      lsweep.ms / sweep.ms,
+      '>=',
+      50,
+      '×',
+      `${(sweep.ms / 1000).toFixed(2)} s vs ${(lsweep.ms / 1000).toFixed(2)} s${s < 2000 ? ' (quick mode: fewer users than the target’s 2,000)' : ''}`,
+    );
+
+    // Targets that compare handlers with baselines at 16 callers.
+    const hb16 = measured.get('heartbeat:16');
+    report.target('heartbeat ≥ 0.8 × redis-benchmark ZADD -c 16', ratio(hb16?.opsPerSec, limit('zadd', 16)), '>=', 0.8, '×', `${Math.round(hb16?.opsPerSec ?? 0)} vs ${Math.round(limit('zadd', 16) ?? 0)} ops/s`);
+    for (const [key, label] of [
+      ['update-presence', 'update-presence (50 friends online)'],
+      ['get-presence', 'get-presence (50 friends)'],
+    ] as const) {
+      const a = measured.get(`${key}:16`);
+      const b = measured.get(`${key} (earlier design):16`);
+      report.target(`${label} ≥ 20 × earlier design (16 callers)`, ratio(a?.opsPerSec, b?.opsPerSec), '>=', 20, '×', `${Math.round(a?.opsPerSec ?? 0)} vs ${(b?.opsPerSec ?? 0).toFixed(1)} ops/s`);
+    }
+
+    await measureCurves(ctx, h, call, store);
+
+    if (options.fullSweepUsers > 0) {
+      const m = Math.min(options.fullSweepUsers, n);
+      const staleAt = Date.now() - 3_600_000;
+      const progress = startProgress(`make ${m.toLocaleString('en-US')} users stale`);
+      await forEachLimited(m, 256, (u) => store.touch(base(u), staleAt), (done) => progress.update(done / m));
+      progress.done();
+      ctx.gateway.reset();
+      let full: SweepReportLike | undefined;
+      const t = await timeOnce(async () => {
+        full = await sweepUntilDone(h, call, `full sweep of ${m.toLocaleString('en-US')} stale users`, m);
+      });
+      report.add({
+        section: 'handlers',
+        name: `timeout sweep: ${m.toLocaleString('en-US')} stale users (all), friends notified`,
+        callers: 1,
+        opsPerSec: ((full?.offline ?? 0) * 1000) / t.ms,
+        note: `${(t.ms / 1000).toFixed(1)} s; ${full?.offline ?? '?'} offline, ${ctx.gateway.counts.post.toLocaleString('en-US')} presence-timeout posts to friends not yet swept, ${ctx.gateway.counts.delete.toLocaleString('en-US')} sockets closed`,
+      });
+      report.target(`full sweep of ${m.toLocaleString('en-US')} stale users (50 friends each, friends notified) < 30 s`, t.ms / 1000, '<', 30, ' s');
+    } else {
+      report.target('full sweep of 100k stale users (friends notified) < 30 s', undefined, '<', 30, ' s', 'not measured: full mode only');
+    }
+  } finally {
+    legacy.close();
+    await runtime.close();
+    seedClient.disconnect();
+  }
+}
+
+async function sweepUntilDone(
+  h: Handlers,
+  call: (handler: Handler, event: unknown, context?: unknown) => Promise<unknown>,
+  label = 'timeout sweep',
+  expected = 0,
+): Promise<SweepReportLike> {
+  const total: SweepReportLike = { expired: 0, offline: 0, notified: 0, closed: 0, batches: 0, done: false };
+  const progress = startProgress(label);
+  for (let invocation = 0; invocation < 50 && !total.done; invocation += 1) {
+    const r = (await call(h.timeout, scheduledEvent(), lambdaContext())) as SweepReportLike;
+    total.expired += r.expired;
+    total.offline += r.offline;
+    total.notified += r.notified;
+    total.closed += r.closed;
+    total.batches += r.batches;
+    total.done = r.done;
+    if (expected > 0) progress.update(total.offline / expected);
+  }
+  progress.done(`${total.batches} batches`);
+  return total;
+}
+
+/** get-presence with 10…5,000 friends and update-presence fan-out to 10…1,000 online friends. */
+async function measureCurves(
+  ctx: BenchContext,
+  h: Handlers,
+  call: (handler: Handler, event: unknown, context?: unknown) => Promise<unknown>,
+  store: PresenceStore,
+): Promise<void> {
+  const { options, report } = ctx;
+  const phase = { durationMs: options.phaseMs, maxOps: options.phaseOps, warmupOps: 8, concurrency: 1 };
+  // Hub friends are regular users; make sure each is online (a few went offline above).
+  const now = Date.now();
+  const sizes = [...new Set([...options.hubSizes, ...options.fanOutSizes])];
+  for (const size of sizes) {
+    const friends = hubFriends(ctx.dataset, size);
+    await forEachLimited(friends.length, 64, (j) => {
+      const id = friends[j] as string;
+      // Idempotent for the online ones: the same base connection, so one post per friend.
+      return store.addConnection({ userId: id, connectionId: connectionId(Number(id.slice(-12)), 0, 'A') }, now);
+    });
+    await store.addConnection({ userId: hubId(size), connectionId: `H${String(size).padStart(12, '0')}xx=` }, now);
+  }
+  const curve = async (title: string, sizesOf: readonly number[], op: (size: number) => (i: number) => Promise<unknown>, extraNote: (size: number) => string) => {
+    const points: { size: number; cost: number }[] = [];
+    for (const size of sizesOf) {
+      try {
+        const stats = await runClosedLoop({ ...phase, label: `${title} ${size}` }, op(size));
+        points.push({ size, cost: stats.p50Ms });
+        const growth = growthPer10x(points).at(-1);
+        report.add(
+          { section: 'scaling', name: `${title}: ${size.toLocaleString('en-US')}`, callers: 1, note: `${extraNote(size)}${growth === undefined ? '' : `; p50 ×${growth.toFixed(1)} per 10× (10 = linear)`}` },
+          stats,
+        );
+      } catch (error) {
+        report.notMeasured('scaling', `${title}: ${size}`, reason(error));
+      }
+    }
+  };
+  await curve('get-presence, friends', options.hubSizes, (size) => () => call(h.getPresence, restEvent(hubId(size))), () => 'handler');
+  await curve(
+    'presence read (store) of users',
+    [50, 1_000, 5_000],
+    (size) => {
+      const ids = hubFriends(ctx.dataset, Math.max(size, 5_000)).slice(0, size);
+      return () => store.presenceOf(ids);
+    },
+    () => 'store.presenceOf, one round trip',
+  );
+  await curve(
+    'update-presence fan-out, online friends',
+    options.fanOutSizes,
+    (size) => (i) =>
+      call(
+        h.updatePresence,
+        webSocketEvent('update-presence', hubId(size), `H${String(size).padStart(12, '0')}xx=`, JSON.stringify({ action: 'update-presence', ...pageOf(i) })),
+      ),
+    (size) => `${size + 1} posts/op`,
+  );
+}
