@@ -105,9 +105,7 @@ export class WebSocketGateway {
   }
 
   /** `GET @connections/{id}`: the connection's facts, `undefined` when gone. */
-  info(
-    connectionId: string,
-  ):
+  info(connectionId: string):
     | {
         connectedAt: string;
         identity: { sourceIp: string; userAgent: string };
