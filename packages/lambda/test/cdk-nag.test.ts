@@ -1,0 +1,143 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import {
+  aws_ec2 as ec2,
+  aws_rds as rds,
+  aws_secretsmanager as secretsmanager,
+  Validations,
+} from 'aws-cdk-lib';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import { describe, expect, it } from 'vitest';
+import { PresenceApi, type PresenceApiProps } from '../src/cdk/index.js';
+import { baseProps, type Fixture, makeStack, newApp } from './cdk-fixtures.js';
+
+interface Violation {
+  ruleName: string;
+  severity: string;
+  reason?: string;
+  acknowledgedAt?: string;
+  violatingConstructs: { constructPath: string }[];
+}
+interface ValidationReport {
+  pluginReports: {
+    pluginName: string;
+    conclusion: string;
+    violations: Violation[];
+    suppressedViolations?: Violation[];
+  }[];
+}
+
+/**
+ * GIVEN an app with the AwsSolutions pack plugged in the cdk-nag 3 way, WHEN it synthesizes, THEN
+ * it must not throw (an unacknowledged error fails synth) and the report lists no violation at all.
+ * Returns the AwsSolutions report, to inspect the acknowledged findings.
+ */
+function synthWithNag(props: (f: Fixture) => Partial<PresenceApiProps>) {
+  const app = newApp();
+  Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+  const f = makeStack(app);
+  new PresenceApi(f.stack, 'Presence', baseProps(f, props(f)));
+  const assembly = app.synth();
+  const report = JSON.parse(
+    readFileSync(join(assembly.directory, 'validation-report.json'), 'utf8'),
+  ) as ValidationReport;
+  const aws = report.pluginReports.find((r) => r.pluginName === 'AwsSolutions');
+  if (!aws) throw new Error('the AwsSolutions pack did not run');
+  return aws;
+}
+
+/** `AwsSolutions-IAM5[Resource::...]` → `AwsSolutions-IAM5`, to compare rule sets. */
+const ruleOf = (v: Violation) => v.ruleName.replace(/\[.*$/, '');
+
+/** What the construct acknowledges by design, each with its reason in presence-api.ts. */
+const BY_DESIGN = [
+  'AwsSolutions-APIG3', // WAF is the deployer's choice
+  'AwsSolutions-APIG4', // WebSocket routes after $connect; REST methods verified in the function
+  'AwsSolutions-COG4', // REST tokens verified in the function (raw or Bearer)
+  'AwsSolutions-IAM4', // AWSLambdaBasicExecutionRole / AWSLambdaVPCAccessExecutionRole
+  'AwsSolutions-IAM5', // @connections/<connectionId>
+];
+
+describe('cdk-nag AwsSolutions', () => {
+  it('passes with the default props: no unacknowledged finding, every acknowledgment explained', () => {
+    const report = synthWithNag(() => ({}));
+    expect(report.violations).toEqual([]);
+    expect(report.conclusion).toBe('success');
+    const acknowledged = report.suppressedViolations ?? [];
+    expect([...new Set(acknowledged.map(ruleOf))].sort()).toEqual(
+      [...BY_DESIGN, 'AwsSolutions-AEC5', 'AwsSolutions-SMG4'].sort(),
+    );
+    for (const v of acknowledged) {
+      expect(v.reason?.length, `${v.ruleName} at ${v.acknowledgedAt}`).toBeGreaterThan(40);
+      // Acknowledged on the construct itself, never by the stack or the app.
+      expect(v.acknowledgedAt).toMatch(/^PresenceStack\/Presence\//);
+    }
+  });
+
+  it('acknowledges wildcard IAM findings one by one: only @connections/* of this API', () => {
+    const report = synthWithNag(() => ({}));
+    const iam5 = (report.suppressedViolations ?? []).filter((v) =>
+      v.ruleName.startsWith('AwsSolutions-IAM5'),
+    );
+    expect(new Set(iam5.map((v) => v.ruleName))).toEqual(
+      new Set([
+        'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:execute-api:eu-west-1:123456789012:<PresenceWebSocketApi714A0AE9>/prod/POST/@connections/*]',
+        'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:execute-api:eu-west-1:123456789012:<PresenceWebSocketApi714A0AE9>/prod/DELETE/@connections/*]',
+      ]),
+    );
+  });
+
+  it('passes with a given Redis, an RDS Proxy, tracing and the Cognito REST authorizer', () => {
+    const report = synthWithNag((f) => {
+      const proxySg = ec2.SecurityGroup.fromSecurityGroupId(
+        f.stack,
+        'ProxySg',
+        'sg-0proxy00000000a',
+      );
+      return {
+        redis: {
+          endpoint: 'presence.abc.cache.amazonaws.com',
+          authToken: secretsmanager.Secret.fromSecretCompleteArn(
+            f.stack,
+            'RedisSecret',
+            'arn:aws:secretsmanager:eu-west-1:123456789012:secret:presence/redis-XyZ123',
+          ),
+        },
+        database: {
+          proxy: rds.DatabaseProxy.fromDatabaseProxyAttributes(f.stack, 'Proxy', {
+            dbProxyArn: 'arn:aws:rds:eu-west-1:123456789012:db-proxy:prx-0123456789abcdef0',
+            dbProxyName: 'user-service',
+            endpoint: 'user-service.proxy-abc.eu-west-1.rds.amazonaws.com',
+            securityGroups: [proxySg],
+          }),
+          username: 'presence_reader',
+          databaseName: 'users',
+          securityGroup: proxySg,
+        },
+        tracingEnabled: true,
+        restAuthorization: 'cognito',
+      };
+    });
+    expect(report.violations).toEqual([]);
+    const rules = new Set((report.suppressedViolations ?? []).map(ruleOf));
+    // The Cognito authorizer satisfies COG4 and APIG4 on the REST methods by itself.
+    expect(rules.has('AwsSolutions-COG4')).toBe(false);
+    expect(
+      (report.suppressedViolations ?? []).some(
+        (v) => v.ruleName === 'AwsSolutions-IAM5[Resource::*]',
+      ),
+    ).toBe(true);
+  });
+
+  it('passes with a created Redis in cluster mode and a generic OIDC issuer', () => {
+    const report = synthWithNag(() => ({
+      redisClusterModeEnabled: true,
+      redisShardCount: 2,
+      userPool: undefined,
+      userPoolClients: undefined,
+      authIssuerUrl: 'https://id.example.com',
+      authJwksUrl: 'https://id.example.com/.well-known/jwks.json',
+    }));
+    expect(report.violations).toEqual([]);
+  });
+});
