@@ -79,7 +79,7 @@ export function createRuntime(
 ): PresenceRuntime {
   const logger = overrides.logger ?? createLogger({ level: config.logLevel });
   const readSecret = memoizeSecrets(overrides.readSecret ?? readSecretsManagerSecret);
-  const store = overrides.store ?? guardStore(() => buildStore(config, readSecret));
+  const store = overrides.store ?? guardStore(() => buildStore(config, readSecret, logger));
   const graph = overrides.graph ?? deferGraph(() => buildGraph(config, readSecret, logger));
   const notifier =
     overrides.notifier ??
@@ -186,10 +186,26 @@ export function redisStoreOptions(
 async function buildStore(
   config: PresenceConfig,
   readSecret: SecretReader,
+  logger: Logger,
 ): Promise<PresenceStore> {
   const arn = config.redis.authSecretArn;
   const token = arn === undefined ? undefined : redisAuthTokenOf(await readSecret(arn), arn);
-  return new RedisPresenceStore(redisStoreOptions(config.redis, config.timeoutSeconds, token));
+  const store = new RedisPresenceStore(
+    redisStoreOptions(config.redis, config.timeoutSeconds, token),
+  );
+  // ioredis prints every reconnect failure to stderr unless someone listens: log the first one of
+  // each outage at warn (code only), the rest at debug.
+  let healthy = true;
+  store.client.on('ready', () => {
+    healthy = true;
+  });
+  store.client.on('error', (error: Error & { code?: unknown }) => {
+    const fields = { op: 'redis', code: error.code ?? error.name };
+    if (healthy) logger.warn(fields, 'redis connection error');
+    else logger.debug(fields, 'redis connection error');
+    healthy = false;
+  });
+  return store;
 }
 
 /** TLS options for pg from a libpq-style mode. Exported for tests. */

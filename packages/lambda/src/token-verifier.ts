@@ -97,8 +97,9 @@ function build(config: AuthConfig): (token: string) => Promise<JwtPayload> {
 /** `Bearer <jwt>` or a raw JWT, trimmed. */
 export function stripBearer(value: string): string {
   const trimmed = value.trim();
-  const match = /^bearer\s+(.*)$/is.exec(trimmed);
-  return (match?.[1] ?? trimmed).trim();
+  // "Bearer" alone (a client with no token) is no token, not the token "Bearer".
+  const match = /^bearer(?:\s+([\s\S]*))?$/i.exec(trimmed);
+  return match === null ? trimmed : (match[1] ?? '').trim();
 }
 
 /** A short reason with no token content in it. */

@@ -40,6 +40,11 @@ export class TestIssuer {
     return this.#base;
   }
 
+  /** The JWKS document served. */
+  get jwks(): { keys: Record<string, unknown>[] } {
+    return { keys: [this.#publicJwk] };
+  }
+
   get jwksUrl(): string {
     return `${this.#base}/.well-known/jwks.json`;
   }
