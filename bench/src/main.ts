@@ -104,7 +104,7 @@ async function main(options: BenchOptions): Promise<number> {
     `# pnpm bench${options.quick ? ' --quick' : ''}: results`,
     '',
     renderFacts(facts),
-    `- mode: ${options.quick ? 'quick (small seed, 1 s phases: development numbers)' : 'full'}; ${options.phaseMs / 1000} s per measured phase; total ${totalS.toFixed(0)} s`,
+    `- mode: ${options.quick ? 'quick (small seed, 0.4 s phases: development numbers)' : 'full'}; ${options.phaseMs / 1000} s per measured phase; total ${totalS.toFixed(0)} s`,
     ...report.notes.map((n) => `- ${n}`),
     '',
     renderMarkdownTable(report.rows),

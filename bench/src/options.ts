@@ -38,7 +38,7 @@ export const SECTIONS = ['limit', 'postgres', 'handlers', 'legacy', 'sweep', 'sc
 export const USAGE = `usage: pnpm bench [--quick] [--users N] [--phase-seconds S] [--only ${SECTIONS.join(',')}] [--no-local]
   --quick           small seed and short phases (< 60 s), for development
   --users N         regular users seeded (default 100000, quick 10000)
-  --phase-seconds S length of each measured phase (default 5, quick 1)
+  --phase-seconds S length of each measured phase (default 5, quick 0.4)
   --only a,b        run only these sections
   --no-local        skip the WebSocket phase of the local runtime`;
 
@@ -76,15 +76,15 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
     quick,
     users,
     friends: 50,
-    phaseMs: positive('--phase-seconds', quick ? 1 : 5) * 1000,
-    phaseOps: quick ? 20_000 : 200_000,
+    phaseMs: positive('--phase-seconds', quick ? 0.4 : 5) * 1000,
+    phaseOps: quick ? 5_000 : 200_000,
     concurrency: [1, 16],
     sweepSizes: quick ? [1_000, 10_000] : [1_000, 10_000, 100_000, 1_000_000],
     hubSizes: [10, 100, 1_000, 5_000],
     fanOutSizes: [10, 100, 1_000],
-    sweepCompareUsers: quick ? 400 : 2_000,
+    sweepCompareUsers: quick ? 200 : 2_000,
     fullSweepUsers: quick ? 0 : Math.min(users, 100_000),
-    memoryUsers: quick ? 10_000 : 100_000,
+    memoryUsers: quick ? 5_000 : 100_000,
     wsClients: noLocal ? 0 : quick ? 100 : 1_000,
     wsMs: quick ? 10_000 : 60_000,
     only,

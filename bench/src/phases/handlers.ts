@@ -231,7 +231,7 @@ export async function measureHandlers(ctx: BenchContext): Promise<void> {
     ctx.gateway.reset();
     let sweepReport: SweepReportLike | undefined;
     const sweep = await timeOnce(async () => {
-      sweepReport = await sweepUntilDone(h, call);
+      sweepReport = await sweepUntilDone(h, call, `timeout sweep of ${s} stale users`, s, { invocations: 2, remainingMs: 120_000 });
     });
     const sweepPosts = ctx.gateway.counts.post;
     const closes = ctx.gateway.counts.delete;
@@ -240,7 +240,7 @@ export async function measureHandlers(ctx: BenchContext): Promise<void> {
       name: `timeout sweep: ${s.toLocaleString('en-US')} stale users, 50 friends each`,
       callers: 1,
       opsPerSec: (s * 1000) / sweep.ms,
-      note: `${(sweep.ms / 1000).toFixed(2)} s; ${sweepReport?.offline ?? '?'} offline, ${sweepPosts.toLocaleString('en-US')} presence-timeout posts received (notified ${sweepReport?.notified ?? '?'}), ${closes} of ${sweepReport?.expired ?? '?'} sockets closed (ops/s = users/s)`,
+      note: `${(sweep.ms / 1000).toFixed(2)} s${sweepReport?.done ? '' : ' (NOT finished within 2 invocations)'}; ${sweepReport?.offline ?? '?'} offline, ${sweepPosts.toLocaleString('en-US')} presence-timeout posts received (notified ${sweepReport?.notified ?? '?'}), ${closes} of ${sweepReport?.expired ?? '?'} sockets closed (ops/s = users/s)`,
     });
     for (const u of staleUsers) await ctx.redis.zadd(k.status, stale, userId(u));
     ctx.gateway.reset();
@@ -286,16 +286,24 @@ export async function measureHandlers(ctx: BenchContext): Promise<void> {
       ctx.gateway.reset();
       let full: SweepReportLike | undefined;
       const t = await timeOnce(async () => {
-        full = await sweepUntilDone(h, call, `full sweep of ${m.toLocaleString('en-US')} stale users`, m);
+        // One 90 s invocation (deadline 72 s): the target is 30 s, so a run past it is a MISS anyway.
+        full = await sweepUntilDone(h, call, `full sweep of ${m.toLocaleString('en-US')} stale users`, m, { invocations: 1, remainingMs: 90_000 });
       });
       report.add({
         section: 'handlers',
         name: `timeout sweep: ${m.toLocaleString('en-US')} stale users (all), friends notified`,
         callers: 1,
         opsPerSec: ((full?.offline ?? 0) * 1000) / t.ms,
-        note: `${(t.ms / 1000).toFixed(1)} s; ${full?.offline ?? '?'} offline, ${ctx.gateway.counts.post.toLocaleString('en-US')} presence-timeout posts to friends not yet swept, ${ctx.gateway.counts.delete.toLocaleString('en-US')} sockets closed`,
+        note: `${(t.ms / 1000).toFixed(1)} s${full?.done ? '' : ' (STOPPED at the invocation deadline, not finished)'}; ${full?.offline ?? '?'} offline, ${ctx.gateway.counts.post.toLocaleString('en-US')} presence-timeout posts to friends not yet swept, ${ctx.gateway.counts.delete.toLocaleString('en-US')} sockets closed`,
       });
-      report.target(`full sweep of ${m.toLocaleString('en-US')} stale users (50 friends each, friends notified) < 30 s`, t.ms / 1000, '<', 30, ' s');
+      report.target(
+        `full sweep of ${m.toLocaleString('en-US')} stale users (50 friends each, friends notified) < 30 s`,
+        full?.done ? t.ms / 1000 : Number.POSITIVE_INFINITY,
+        '<',
+        30,
+        ' s',
+        full?.done ? '' : `not finished: ${full?.offline ?? 0} of ${m} users swept in ${(t.ms / 1000).toFixed(1)} s`,
+      );
     } else {
       report.target('full sweep of 100k stale users (friends notified) < 30 s', undefined, '<', 30, ' s', 'not measured: full mode only');
     }
@@ -311,11 +319,14 @@ async function sweepUntilDone(
   call: (handler: Handler, event: unknown, context?: unknown) => Promise<unknown>,
   label = 'timeout sweep',
   expected = 0,
+  budget = { invocations: 4, remainingMs: 300_000 },
 ): Promise<SweepReportLike> {
   const total: SweepReportLike = { expired: 0, offline: 0, notified: 0, closed: 0, batches: 0, done: false };
   const progress = startProgress(label);
-  for (let invocation = 0; invocation < 50 && !total.done; invocation += 1) {
-    const r = (await call(h.timeout, scheduledEvent(), lambdaContext())) as SweepReportLike;
+  // Bounded like the real schedule: a few invocations of a 5-minute function, each stopping at its
+  // own deadline; `done: false` at the end is reported, never waited out.
+  for (let invocation = 0; invocation < budget.invocations && !total.done; invocation += 1) {
+    const r = (await call(h.timeout, scheduledEvent(), lambdaContext(budget.remainingMs))) as SweepReportLike;
     total.expired += r.expired;
     total.offline += r.offline;
     total.notified += r.notified;

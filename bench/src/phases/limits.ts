@@ -15,7 +15,7 @@ import type { BenchContext } from './context.js';
  * so we pass an explicit command with our prefix).
  */
 export async function measureRedisLimits(ctx: BenchContext): Promise<void> {
-  const n = ctx.options.quick ? 50_000 : 300_000;
+  const n = ctx.options.quick ? 20_000 : 300_000;
   const fields = Array.from({ length: 51 }, (_, i) => `f${i}`);
   const commands: [string, string[]][] = [
     ['zadd', ['ZADD', `${ctx.prefix}:rb:zset`, '__rand_int__', 'member:__rand_int__']],
