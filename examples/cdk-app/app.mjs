@@ -1,0 +1,111 @@
+// A CDK app that deploys the presence API into a new VPC, for a user service that already owns
+// the Cognito user pool and the PostgreSQL database. `pnpm build` (cdk synth) turns it into a
+// CloudFormation template offline: account and region are explicit and nothing is looked up.
+//
+//   pnpm --filter @presence/example-cdk-app build          # cdk.out/PresenceExample.template.json
+//   pnpm cdk deploy -c account=111122223333 -c region=eu-west-1
+import { fileURLToPath } from 'node:url';
+import { PresenceApi } from '@presence/lambda/cdk';
+import {
+  App,
+  aws_cognito as cognito,
+  aws_ec2 as ec2,
+  Stack,
+  aws_secretsmanager as secretsmanager,
+  Validations,
+} from 'aws-cdk-lib';
+import { AwsSolutionsChecks } from 'cdk-nag';
+
+/**
+ * Builds the app: one stack, `PresenceExample`, checked by the cdk-nag AwsSolutions pack (an
+ * unacknowledged error fails synth).
+ * @param {import('aws-cdk-lib').AppProps} [props]
+ */
+export function buildApp(props) {
+  const app = new App(props);
+  Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+
+  const stack = new Stack(app, 'PresenceExample', {
+    description:
+      'Presence API (WebSocket + REST) on Lambda, ElastiCache Redis and the user service PostgreSQL',
+    env: {
+      account: app.node.tryGetContext('account') ?? '123456789012',
+      region: app.node.tryGetContext('region') ?? 'eu-west-1',
+    },
+  });
+
+  // Two AZs named explicitly: no availability-zone lookup at synth.
+  const region = stack.region;
+  const vpc = new ec2.Vpc(stack, 'Vpc', {
+    availabilityZones: [`${region}a`, `${region}b`],
+    natGateways: 1,
+    subnetConfiguration: [
+      { name: 'public', subnetType: ec2.SubnetType.PUBLIC },
+      { name: 'private', subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS },
+    ],
+    flowLogs: { rejected: { trafficType: ec2.FlowLogTrafficType.REJECT } },
+  });
+
+  // Owned by the user service: imported by id and name, never created here.
+  const userPool = cognito.UserPool.fromUserPoolId(
+    stack,
+    'UserPool',
+    app.node.tryGetContext('userPoolId') ?? `${region}_Example123`,
+  );
+  const webClient = cognito.UserPoolClient.fromUserPoolClientId(
+    stack,
+    'WebClient',
+    app.node.tryGetContext('userPoolClientId') ?? 'example0client0id0123456789',
+  );
+  const dbCredentials = secretsmanager.Secret.fromSecretNameV2(
+    stack,
+    'UserServiceDbCredentials',
+    'user-service/postgres',
+  );
+  const dbSecurityGroup = ec2.SecurityGroup.fromSecurityGroupId(
+    stack,
+    'UserServiceDbSecurityGroup',
+    app.node.tryGetContext('dbSecurityGroupId') ?? 'sg-0123456789abcdef0',
+  );
+
+  const presence = new PresenceApi(stack, 'Presence', {
+    vpc,
+    userPool,
+    userPoolClients: [webClient],
+    allowedOrigins: [
+      'https://chat.example.com',
+      'chrome-extension://abcdefghijklmnopabcdefghijklmnop',
+      'http://localhost:4200',
+    ],
+    database: {
+      host:
+        app.node.tryGetContext('dbHost') ?? 'user-service.cluster-abc.eu-west-1.rds.amazonaws.com',
+      databaseName: 'users',
+      credentials: dbCredentials,
+      securityGroup: dbSecurityGroup,
+    },
+    throttlingRateLimitPerSecond: 1000,
+    throttlingBurstLimit: 2000,
+  });
+
+  // A secret imported by name has an ARN ending in a random suffix the stack cannot know, so
+  // its read grant ends in `-??????`: the deployer's choice of import, acknowledged here.
+  for (const name of [
+    'update-presence',
+    'disconnect',
+    'timeout',
+    'get-presence',
+    'get-user-presence',
+  ]) {
+    Validations.of(presence.functions[name]).acknowledge({
+      id: `AwsSolutions::AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:secretsmanager:${region}:${stack.account}:secret:user-service/postgres-??????]`,
+      reason:
+        'Secret imported by name (fromSecretNameV2): the grant matches its six-character random suffix and nothing else.',
+    });
+  }
+  return app;
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  buildApp().synth();
+}
