@@ -5,6 +5,7 @@ import type {
   APIGatewayRequestAuthorizerEvent,
 } from 'aws-lambda';
 import { z } from 'zod';
+import { stripBearer } from './token-verifier.js';
 
 /**
  * A WebSocket route event as API Gateway sends it after the `$connect` REQUEST authorizer:
@@ -116,13 +117,17 @@ export function parseRestEvent(event: APIGatewayProxyEvent): ParsedRestEvent {
 const authorizerEventSchema = z.object({
   methodArn: z.string().min(1),
   queryStringParameters: z.record(z.string(), z.string().optional()).nullish(),
+  headers: z.record(z.string(), z.string().optional()).nullish(),
   requestContext: z.object({ requestId: z.string().optional() }).loose().nullish(),
 });
 
 /** What the authorizer reads from a REQUEST authorizer event. */
 export interface ParsedAuthorizerEvent {
   readonly methodArn: string;
-  /** `?Authorization=` (PROTOCOL.md: raw JWT, no `Bearer `). */
+  /**
+   * `?Authorization=` (PROTOCOL.md: raw JWT, no `Bearer `); when absent, the `Authorization` header
+   * (any case, raw or `Bearer `), so the same authorizer can guard REST routes too.
+   */
   readonly token: string | undefined;
   readonly requestId: string | undefined;
 }
@@ -140,10 +145,15 @@ export function parseAuthorizerEvent(
       cause: parsed.error,
     });
   }
-  const { methodArn, queryStringParameters, requestContext } = parsed.data;
+  const { methodArn, queryStringParameters, headers, requestContext } = parsed.data;
+  const header = Object.entries(headers ?? {}).find(
+    ([name]) => name.toLowerCase() === 'authorization',
+  )?.[1];
   return {
     methodArn,
-    token: queryStringParameters?.Authorization,
+    token:
+      queryStringParameters?.Authorization ??
+      (header === undefined ? undefined : stripBearer(header)),
     requestId: requestContext?.requestId,
   };
 }

@@ -92,6 +92,22 @@ describe.skipIf(!available)(
         },
       );
 
+      it.each([
+        ['authorization', (t: string) => t],
+        ['Authorization', (t: string) => `Bearer ${t}`],
+      ])(
+        'falls back to the %s header when the query string has no token (REST routes)',
+        async (name, value) => {
+          // Prepare
+          const event = authorizerEvent(undefined);
+          event.headers = { [name]: value(world.issuer.token(ALICE)) };
+          // Act
+          const result = await world.handlers.authorizer(event);
+          // Assess
+          expect(result.context).toEqual({ userId: ALICE });
+        },
+      );
+
       it('throws "Unauthorized" for an event that is not an authorizer event', async () => {
         await expect(world.handlers.authorizer({} as never)).rejects.toThrow(/^Unauthorized$/);
       });
