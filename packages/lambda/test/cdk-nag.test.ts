@@ -129,8 +129,9 @@ describe('cdk-nag AwsSolutions', () => {
     ).toBe(true);
   });
 
-  it('passes with a created Redis in cluster mode and a generic OIDC issuer', () => {
+  it('passes with a created Redis in cluster mode, a generic OIDC issuer and the Lambda REST authorizer', () => {
     const report = synthWithNag(() => ({
+      restAuthorization: 'lambda',
       redisClusterModeEnabled: true,
       redisShardCount: 2,
       userPool: undefined,

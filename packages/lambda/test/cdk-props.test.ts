@@ -200,6 +200,40 @@ describe('generic OIDC issuer', () => {
   });
 });
 
+describe('REST authorization "lambda"', () => {
+  it('puts the authorizer function, uncached, on the Authorization header in front of both methods', () => {
+    const { stack, api } = makePresenceApi({ restAuthorization: 'lambda' });
+    const template = Template.fromStack(stack);
+    template.hasResourceProperties('AWS::ApiGateway::Authorizer', {
+      Type: 'REQUEST',
+      IdentitySource: 'method.request.header.Authorization',
+      AuthorizerResultTtlInSeconds: 0,
+      AuthorizerUri: Match.objectLike({
+        'Fn::Join': [
+          '',
+          Match.arrayWith([
+            { 'Fn::GetAtt': [logicalIdOf(stack, api.functions.authorizer), 'Arn'] },
+          ]),
+        ],
+      }),
+    });
+    template.resourcePropertiesCountIs(
+      'AWS::ApiGateway::Method',
+      {
+        HttpMethod: 'GET',
+        AuthorizationType: 'CUSTOM',
+        AuthorizerId: { Ref: logicalIdOf(stack, api.restAuthorizer!) },
+      },
+      2,
+    );
+    template.hasResourceProperties('AWS::Lambda::Permission', {
+      FunctionName: { 'Fn::GetAtt': [logicalIdOf(stack, api.functions.authorizer), 'Arn'] },
+      Principal: 'apigateway.amazonaws.com',
+      SourceArn: Match.objectLike({ 'Fn::Join': ['', Match.arrayWith(['/authorizers/'])] }),
+    });
+  });
+});
+
 describe('REST authorization "cognito"', () => {
   it('puts a Cognito user pools authorizer on the Authorization header in front of both methods', () => {
     const { stack, api } = makePresenceApi({ restAuthorization: 'cognito' });

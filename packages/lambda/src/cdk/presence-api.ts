@@ -112,8 +112,8 @@ export class PresenceApi extends Construct implements ec2.IConnectable {
   readonly webSocketCallbackUrl: string;
   /** The REST API. */
   readonly restApi: apigateway.RestApi;
-  /** The REST API's Cognito authorizer. @default - none: with `restAuthorization: 'handler'` the functions verify the token */
-  readonly restAuthorizer?: apigateway.CognitoUserPoolsAuthorizer;
+  /** The REST API's authorizer (`restAuthorization` 'lambda' or 'cognito'). @default - none: with 'handler' the functions verify the token */
+  readonly restAuthorizer?: apigateway.Authorizer;
   /** The nine functions, by name. */
   readonly functions: Readonly<Record<PresenceFunctionName, lambda.Function>>;
   /** The EventBridge rule that runs the `timeout` function. */
@@ -317,13 +317,21 @@ export class PresenceApi extends Construct implements ec2.IConnectable {
     // API Gateway's COGNITO_USER_POOLS authorizer documents no `Bearer ` handling, accepts access
     // tokens and knows Cognito only; so by default no gateway authorizer runs and each REST
     // function verifies the header itself, with the same verifier as the $connect authorizer
-    // (one invocation per request: an uncached Lambda authorizer would add a second). Deployers
-    // whose clients all send raw ID tokens can opt into the Cognito authorizer.
+    // (one invocation per request). 'lambda' puts that authorizer in front instead (a second
+    // invocation per request, bad tokens refused at the gateway); 'cognito' is for deployments
+    // whose clients all send the raw ID token.
     const restAuthorization = props.restAuthorization ?? 'handler';
     if (restAuthorization === 'cognito' && props.userPool) {
       this.restAuthorizer = new apigateway.CognitoUserPoolsAuthorizer(this, 'RestAuthorizer', {
         cognitoUserPools: [props.userPool],
         identitySource: apigateway.IdentitySource.header('Authorization'),
+      });
+    } else if (restAuthorization === 'lambda') {
+      this.restAuthorizer = new apigateway.RequestAuthorizer(this, 'RestAuthorizer', {
+        handler: functions.authorizer,
+        identitySources: [apigateway.IdentitySource.header('Authorization')],
+        // Not cached: the policy the authorizer returns names the one method it was asked about.
+        resultsCacheTtl: Duration.seconds(0),
       });
     }
     const requestValidator = this.restApi.addRequestValidator('RequestValidator', {
@@ -334,10 +342,7 @@ export class PresenceApi extends Construct implements ec2.IConnectable {
       requestParameters: Record<string, boolean>,
     ): apigateway.MethodOptions => ({
       ...(this.restAuthorizer
-        ? {
-            authorizer: this.restAuthorizer,
-            authorizationType: apigateway.AuthorizationType.COGNITO,
-          }
+        ? { authorizer: this.restAuthorizer }
         : { authorizationType: apigateway.AuthorizationType.NONE }),
       requestValidator,
       requestParameters,
@@ -562,10 +567,15 @@ export class PresenceApi extends Construct implements ec2.IConnectable {
         });
       }
     }
-    for (const method of this.restAuthorizer ? [] : restMethods) {
+    const restAuthorization = restAuthorizationOf(this.restAuthorizer);
+    for (const method of restAuthorization === 'cognito' ? [] : restMethods) {
       const why =
-        'The function verifies the Authorization header itself (signature, iss, exp, token_use=id, app client) and answers 401 before touching any data: unlike a COGNITO_USER_POOLS authorizer it accepts the `Bearer ` prefix PROTOCOL.md requires, refuses access tokens and serves generic OIDC issuers. Set restAuthorization: "cognito" for a gateway authorizer.';
-      Validations.of(method).acknowledge({ id: 'AwsSolutions::AwsSolutions-APIG4', reason: why });
+        restAuthorization === 'handler'
+          ? 'The function verifies the Authorization header itself (signature, iss, exp, token_use=id, app client) and answers 401 before touching any data: unlike a COGNITO_USER_POOLS authorizer it accepts the `Bearer ` prefix PROTOCOL.md requires, refuses access tokens and serves generic OIDC issuers.'
+          : 'A Lambda REQUEST authorizer verifies the Authorization header (signature, iss, exp, token_use=id, app client): unlike a COGNITO_USER_POOLS authorizer it accepts the `Bearer ` prefix PROTOCOL.md requires, refuses access tokens and serves generic OIDC issuers.';
+      if (restAuthorization === 'handler') {
+        Validations.of(method).acknowledge({ id: 'AwsSolutions::AwsSolutions-APIG4', reason: why });
+      }
       Validations.of(method).acknowledge({ id: 'AwsSolutions::AwsSolutions-COG4', reason: why });
     }
     Validations.of(this.restApi.deploymentStage).acknowledge({
@@ -657,6 +667,14 @@ function nagFlatten(scope: Construct, value: string): string {
     return JSON.stringify(node);
   };
   return visit(Stack.of(scope).resolve(value));
+}
+
+/** Which REST authorization a built authorizer stands for. */
+function restAuthorizationOf(
+  authorizer: apigateway.Authorizer | undefined,
+): 'handler' | 'lambda' | 'cognito' {
+  if (authorizer === undefined) return 'handler';
+  return authorizer instanceof apigateway.CognitoUserPoolsAuthorizer ? 'cognito' : 'lambda';
 }
 
 /** The endpoint of a Redis given as props. */

@@ -9,8 +9,8 @@ import type {
 /** Log level of the handlers' structured JSON logs (`LOG_LEVEL`). */
 export type PresenceLogLevel = 'debug' | 'info' | 'warn' | 'error';
 
-/** Who verifies the REST API's callers: the functions themselves, or an API Gateway Cognito authorizer. */
-export type PresenceRestAuthorization = 'handler' | 'cognito';
+/** Who verifies the REST API's callers: the functions themselves, the Lambda authorizer, or an API Gateway Cognito authorizer. */
+export type PresenceRestAuthorization = 'handler' | 'lambda' | 'cognito';
 
 /** An existing Redis (or Valkey) the functions use instead of the ElastiCache cluster the construct would create. */
 export interface PresenceRedisConnection {
@@ -143,9 +143,12 @@ export interface PresenceApiProps {
   readonly userIdClaim?: string;
   /**
    * Who verifies REST callers' tokens. `'handler'`: no API Gateway authorizer; the functions
-   * verify `Authorization` themselves, raw or `Bearer`, as PROTOCOL.md requires. `'cognito'`: an
-   * API Gateway Cognito user pools authorizer on `userPool` rejects bad tokens before any Lambda
-   * runs, but clients must send the raw ID token (the `Bearer ` prefix is not documented to work).
+   * verify `Authorization` themselves, raw or `Bearer`, as PROTOCOL.md requires (one invocation
+   * per request). `'lambda'`: the `authorizer` function as an uncached REQUEST authorizer on the
+   * `Authorization` header, same verification, refused at the gateway (two invocations per
+   * request). `'cognito'`: an API Gateway Cognito user pools authorizer on `userPool`; no Lambda
+   * runs for a bad token, but clients must send the raw ID token (the `Bearer ` prefix is not
+   * documented to work) and access tokens pass the gateway.
    * @default 'handler'
    */
   readonly restAuthorization?: PresenceRestAuthorization;
