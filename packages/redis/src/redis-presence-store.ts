@@ -1,5 +1,6 @@
 import {
   assertConnectionId,
+  ConfigError,
   type ConnectionRef,
   DEFAULT_LIMITS,
   HIDDEN_PAGE,
@@ -193,15 +194,15 @@ export class RedisPresenceStore implements PresenceStore {
       (source) => source !== undefined,
     );
     if (sources.length > 1) {
-      throw new InvalidInputError('give at most one of client, url and clusterNodes');
+      throw new ConfigError('give at most one of client, url and clusterNodes');
     }
     const ttlMs = options.ttlMs ?? DEFAULT_REDIS_TTL_MS;
     if (!Number.isInteger(ttlMs) || ttlMs <= 0) {
-      throw new InvalidInputError(`ttlMs must be a positive integer of milliseconds, got ${ttlMs}`);
+      throw new ConfigError(`ttlMs must be a positive integer of milliseconds, got ${ttlMs}`);
     }
     const clientPrefix = (options.client?.options as { keyPrefix?: string } | undefined)?.keyPrefix;
     if (clientPrefix) {
-      throw new InvalidInputError(
+      throw new ConfigError(
         "the ioredis client must not set keyPrefix (the scripts build keys): use the store's keyPrefix",
       );
     }
