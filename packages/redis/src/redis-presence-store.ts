@@ -446,8 +446,12 @@ export class RedisPresenceStore implements PresenceStore {
   /** Deletes every key under this store's prefix (SCAN + UNLINK on every master). For tests and benchmarks. */
   async clear(): Promise<void> {
     const client = this.#redis();
-    const nodes: Redis[] = this.isCluster ? (client as Cluster).nodes('master') : [client as Redis];
     try {
+      // A lazily connected cluster knows its masters only once it has loaded the slot map.
+      if (this.isCluster && client.status !== 'ready') await client.ping();
+      const nodes: Redis[] = this.isCluster
+        ? (client as Cluster).nodes('master')
+        : [client as Redis];
       await Promise.all(
         nodes.map(async (node) => {
           let cursor = '0';

@@ -298,6 +298,25 @@ describe.skipIf(targets[0]?.skip !== undefined)('RedisPresenceStore client owner
     await given.quit();
   });
 
+  it.skipIf(targets[1]?.skip !== undefined)(
+    'clear() on a lazily created cluster client finds the masters first',
+    async () => {
+      const prefix = freshPrefix('lazy-cluster');
+      const writer = new RedisPresenceStore({ client: clusterClient(), keyPrefix: prefix });
+      for (let i = 0; i < 10; i++) {
+        await writer.addConnection({ userId: `u${i}`, connectionId: `lz${i}=` }, 1);
+      }
+      const lazy = new RedisPresenceStore({
+        clusterNodes: [{ host: '127.0.0.1', port: 7101 }],
+        keyPrefix: prefix,
+      });
+      await lazy.clear();
+      expect(await keysOf(writer)).toEqual([]);
+      await lazy.close();
+      await writer.client.quit();
+    },
+  );
+
   it('never connects when closed before use', async () => {
     const store = new RedisPresenceStore({ url: 'redis://127.0.0.1:6379' });
     const client = store.client;
