@@ -42,8 +42,11 @@ export interface SweepBatch {
  * Where presence lives: connections, liveness and pages of online users.
  *
  * Contract, for every implementation (held by `describePresenceStore` in `@presence/core/testing`):
- * - Each method is atomic per user and costs one round trip to the backend, on a single node and on
- *   a cluster (batch reads: one round trip per node).
+ * - Each method is atomic per user. The hot path (add, touch, setPage, userOfConnection) costs one
+ *   round trip to the backend, on a single node and on a cluster; batch reads cost one round trip per
+ *   node. Two exceptions on a cluster, where a connection id alone cannot name its user's slot:
+ *   `removeConnection` may read the owner first (two round trips, still idempotent under
+ *   concurrency), and `sweep` may count stale entries per shard before removing them.
  * - A user is online while they have at least one connection; when the last one goes (remove or
  *   sweep), their page and latest page are removed in the same atomic step.
  * - Writes that carry `(userId, connectionId)` (add, touch, setPage) upsert the connection, so a
