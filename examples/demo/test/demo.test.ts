@@ -24,7 +24,9 @@ describe('embedding demo', () => {
       'update-presence',
       'presence-timeout',
     ]);
-    expect(received['ada-laptop'].map((f: { type: string }) => f.type)).toEqual(['update-presence']);
+    expect(received['ada-laptop'].map((f: { type: string }) => f.type)).toEqual([
+      'update-presence',
+    ]);
     expect(received['grace-desk']).toEqual([]);
   });
 });
