@@ -244,23 +244,26 @@ export async function measureHandlers(ctx: BenchContext): Promise<void> {
     });
     for (const u of staleUsers) await ctx.redis.zadd(k.status, stale, userId(u));
     ctx.gateway.reset();
-    const lsweep = await timeOnce(() => legacy.sweep(Date.now()));
+    // Bounded at 120 s: past it, the rate of users announced so far stands for the whole sweep.
+    const lsweep = await timeOnce(() => legacy.sweep(Date.now(), Date.now() + 120_000));
+    const newRate = (s * 1000) / sweep.ms;
+    const legacyRate = (lsweep.value.announced * 1000) / lsweep.ms;
     report.add({
       section: 'legacy',
       name: `timeout sweep: earlier design, ${s.toLocaleString('en-US')} stale users`,
       callers: 1,
-      opsPerSec: (lsweep.value.offline * 1000) / lsweep.ms,
+      opsPerSec: legacyRate,
       versus: 'handler ÷ this',
-      ratio: lsweep.ms / sweep.ms,
-      note: `${(lsweep.ms / 1000).toFixed(2)} s; ${lsweep.value.offline} offline, ${ctx.gateway.counts.post.toLocaleString('en-US')} posts; one friends query per user`,
+      ratio: ratio(newRate, legacyRate),
+      note: `${(lsweep.ms / 1000).toFixed(2)} s; ${lsweep.value.announced} of ${lsweep.value.offline} users announced${lsweep.value.announced < lsweep.value.offline ? ' (STOPPED at 120 s)' : ''}, ${ctx.gateway.counts.post.toLocaleString('en-US')} posts; one friends query per user (ops/s = users/s)`,
     });
     report.target(
       `sweep of ${s.toLocaleString('en-US')} stale users (50 friends each) ≥ 50 × earlier design`,
-      lsweep.ms / sweep.ms,
+      ratio(newRate, legacyRate),
       '>=',
       50,
       '×',
-      `${(sweep.ms / 1000).toFixed(2)} s vs ${(lsweep.ms / 1000).toFixed(2)} s${s < 2000 ? ' (quick mode: fewer users than the target’s 2,000)' : ''}`,
+      `users/s ${newRate.toFixed(1)} vs ${legacyRate.toFixed(1)}${s < 2000 ? ' (quick mode: fewer users than the target’s 2,000)' : ''}`,
     );
 
     // Targets that compare handlers with baselines at 16 callers.
