@@ -12,7 +12,15 @@ const args = process.argv.slice(2).filter((arg) => arg !== '--');
 if (!args.includes('--help')) {
   const build = spawnSync(
     'pnpm',
-    ['exec', 'turbo', 'run', 'build', '--filter=@presence/bench...', '--continue', '--output-logs=errors-only'],
+    [
+      'exec',
+      'turbo',
+      'run',
+      'build',
+      '--filter=@presence/bench...',
+      '--continue',
+      '--output-logs=errors-only',
+    ],
     { cwd: root, stdio: ['ignore', 'inherit', 'inherit'] },
   );
   if (build.status !== 0) {
