@@ -1,17 +1,7 @@
 import { defineConfig } from 'tsup';
+import { PRESENCE_FUNCTION_NAMES } from './src/function-names.js';
 
-/** One self-contained bundle per Lambda function: dist/functions/<name>/index.mjs (the CDK asset). */
-export const FUNCTIONS = [
-  'authorizer',
-  'connect',
-  'heartbeat',
-  'update-presence',
-  'disconnect',
-  'default',
-  'timeout',
-  'get-presence',
-  'get-user-presence',
-] as const;
+// One self-contained bundle per Lambda function: dist/functions/<name>/index.mjs (the CDK asset).
 
 export default defineConfig([
   {
@@ -24,7 +14,12 @@ export default defineConfig([
     external: ['aws-cdk-lib', 'constructs', 'cdk-nag'],
   },
   {
-    entry: Object.fromEntries(FUNCTIONS.map((name) => [`functions/${name}/index`, `src/functions/${name}.ts`])),
+    entry: Object.fromEntries(
+      PRESENCE_FUNCTION_NAMES.map((name) => [
+        `functions/${name}/index`,
+        `src/functions/${name}.ts`,
+      ]),
+    ),
     format: ['esm'],
     outExtension: () => ({ js: '.mjs' }),
     platform: 'node',

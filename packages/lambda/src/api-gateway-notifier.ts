@@ -13,7 +13,7 @@ export interface ApiGatewayNotifierOptions {
   readonly endpoint: string;
   /** AWS region. @default - taken from the endpoint's host, else `AWS_REGION`, else us-east-1 */
   readonly region?: string;
-  /** Requests in flight at once per call. @default 16 */
+  /** Requests in flight at once, across all calls of this notifier (a sweep sends many at once). @default 16 */
   readonly concurrency?: number;
   /** A client you built (credentials, retries); `endpoint` and `region` are then not used. @default - one with keep-alive sockets */
   readonly client?: ApiGatewayManagementApiClient;
@@ -35,6 +35,7 @@ export function createApiGatewayNotifier(options: ApiGatewayNotifierOptions): Co
   const concurrency = Math.max(1, Math.floor(options.concurrency ?? DEFAULT_CONCURRENCY));
   const client =
     options.client ?? createManagementClient(options.endpoint, options.region, concurrency);
+  const limit = limiter(concurrency);
   const run = async (
     connectionIds: readonly string[],
     call: (connectionId: string) => Promise<unknown>,
@@ -44,19 +45,14 @@ export function createApiGatewayNotifier(options: ApiGatewayNotifierOptions): Co
     const delivered: string[] = [];
     const gone: string[] = [];
     const failed: string[] = [];
-    let next = 0;
-    const worker = async () => {
-      while (next < ids.length) {
-        const id = ids[next++] as string;
-        try {
-          await call(id);
-          delivered.push(id);
-        } catch (error) {
-          (isGone(error) ? gone : failed).push(id);
-        }
-      }
-    };
-    await Promise.all(Array.from({ length: Math.min(concurrency, ids.length) }, worker));
+    await Promise.all(
+      ids.map((id) =>
+        limit(() => call(id)).then(
+          () => delivered.push(id),
+          (error: unknown) => (isGone(error) ? gone : failed).push(id),
+        ),
+      ),
+    );
     if (failed.length > 0) {
       options.logger?.warn(
         { op: what, failed: failed.length, total: ids.length },
@@ -81,6 +77,28 @@ export function createApiGatewayNotifier(options: ApiGatewayNotifierOptions): Co
         'delete-connection',
       );
     },
+  };
+}
+
+/**
+ * Runs at most `max` tasks at once; the others wait in order. Shared by every call of a notifier, so
+ * that concurrent sends (one per offline user in a sweep) never queue on the sockets past the
+ * SDK's request timeout.
+ */
+function limiter(max: number): <T>(task: () => Promise<T>) => Promise<T> {
+  let active = 0;
+  const waiting: Array<() => void> = [];
+  return async (task) => {
+    if (active < max) active += 1;
+    else await new Promise<void>((resolve) => waiting.push(resolve));
+    try {
+      return await task();
+    } finally {
+      // Hand the slot straight to the next waiter, or free it.
+      const next = waiting.shift();
+      if (next === undefined) active -= 1;
+      else next();
+    }
   };
 }
 

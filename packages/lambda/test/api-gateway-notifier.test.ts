@@ -88,6 +88,24 @@ describe('createApiGatewayNotifier against an @connections stand-in (real AWS SD
     expect(gateway.maxInFlight).toBeGreaterThan(1);
   });
 
+  it('keeps at most `concurrency` requests in flight across concurrent calls (a sweep sends many at once)', async () => {
+    // Prepare
+    gateway.delayMs = 10;
+    gateway.maxInFlight = 0;
+    const shared = notifier(4);
+    const batches = Array.from({ length: 6 }, (_, b) =>
+      Array.from({ length: 5 }, (_, i) => `CmB${b}x${i}UIAMCJ5w=`),
+    );
+    // Act
+    const reports = await Promise.all(
+      batches.map((ids, b) => shared.send(ids, { type: 'presence-timeout', userId: `u${b}` })),
+    );
+    // Assess
+    expect(reports.flatMap((r) => r.delivered)).toHaveLength(30);
+    expect(gateway.maxInFlight).toBeLessThanOrEqual(4);
+    expect(gateway.maxInFlight).toBeGreaterThan(1);
+  });
+
   it('builds its own keep-alive client from the endpoint (credentials from the environment)', async () => {
     // Prepare
     process.env.AWS_ACCESS_KEY_ID = credentials.accessKeyId;

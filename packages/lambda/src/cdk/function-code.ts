@@ -1,22 +1,9 @@
 import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { PresenceFunctionName } from '../function-names.js';
 
-/** The nine Lambda functions of the presence API, named like their bundles in `dist/functions/<name>`. */
-export const PRESENCE_FUNCTION_NAMES = [
-  'authorizer',
-  'connect',
-  'heartbeat',
-  'update-presence',
-  'disconnect',
-  'default',
-  'timeout',
-  'get-presence',
-  'get-user-presence',
-] as const;
-
-/** The name of one of the presence API's Lambda functions (and of its bundle directory). */
-export type PresenceFunctionName = (typeof PRESENCE_FUNCTION_NAMES)[number];
+export { PRESENCE_FUNCTION_NAMES, type PresenceFunctionName } from '../function-names.js';
 
 /** The file every bundle directory must hold; the Lambda handler is its `handler` export. */
 const BUNDLE_FILE = 'index.mjs';
