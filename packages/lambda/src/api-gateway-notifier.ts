@@ -13,7 +13,11 @@ export interface ApiGatewayNotifierOptions {
   readonly endpoint: string;
   /** AWS region. @default - taken from the endpoint's host, else `AWS_REGION`, else us-east-1 */
   readonly region?: string;
-  /** Requests in flight at once, across all calls of this notifier (a sweep sends many at once). @default 16 */
+  /**
+   * Requests in flight at once, across all calls of this notifier (a sweep sends many at once).
+   * High enough that one update reaches 50 friends in one wave of gateway latency.
+   * @default 64
+   */
   readonly concurrency?: number;
   /** A client you built (credentials, retries); `endpoint` and `region` are then not used. @default - one with keep-alive sockets */
   readonly client?: ApiGatewayManagementApiClient;
@@ -21,7 +25,7 @@ export interface ApiGatewayNotifierOptions {
   readonly logger?: Logger;
 }
 
-const DEFAULT_CONCURRENCY = 16;
+const DEFAULT_CONCURRENCY = 64;
 
 /**
  * A {@link ConnectionNotifier} over API Gateway's `@connections` API: `PostToConnection` for frames,
@@ -108,7 +112,7 @@ function createManagementClient(
   region: string | undefined,
   concurrency: number,
 ): ApiGatewayManagementApiClient {
-  const agentOptions = { keepAlive: true, maxSockets: Math.max(concurrency, 16) };
+  const agentOptions = { keepAlive: true, maxSockets: concurrency };
   return new ApiGatewayManagementApiClient({
     endpoint,
     region: region ?? regionOf(endpoint) ?? process.env.AWS_REGION ?? 'us-east-1',
