@@ -8,6 +8,7 @@ export type PresenceErrorCode =
   | 'store_unavailable'
   | 'graph_unavailable'
   | 'notifier_unavailable'
+  | 'identity_unavailable'
   | 'invalid_config';
 
 const marker = Symbol.for('@presence/core/error');
@@ -79,6 +80,11 @@ export class NotifierUnavailableError extends subclass(
   'notifier_unavailable',
   'NotifierUnavailableError',
 ) {}
+/** The identity provider's keys (JWKS) could not be fetched, so no token can be checked. HTTP 503. */
+export class IdentityUnavailableError extends subclass(
+  'identity_unavailable',
+  'IdentityUnavailableError',
+) {}
 /** Configuration (environment, options, schema names) is missing or malformed. Fails at start-up. */
 export class ConfigError extends subclass('invalid_config', 'ConfigError') {}
 
@@ -92,6 +98,7 @@ export const HTTP_STATUS_BY_CODE: Readonly<Record<PresenceErrorCode, number>> = 
   store_unavailable: 503,
   graph_unavailable: 503,
   notifier_unavailable: 503,
+  identity_unavailable: 503,
   invalid_config: 500,
 });
 

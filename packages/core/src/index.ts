@@ -7,6 +7,7 @@ export {
   GraphUnavailableError,
   HTTP_STATUS_BY_CODE,
   httpStatusOf,
+  IdentityUnavailableError,
   InvalidFrameError,
   InvalidInputError,
   isUnavailable,

@@ -5,6 +5,7 @@ import {
   GraphUnavailableError,
   HTTP_STATUS_BY_CODE,
   httpStatusOf,
+  IdentityUnavailableError,
   InvalidFrameError,
   InvalidInputError,
   isUnavailable,
@@ -76,6 +77,7 @@ describe('PresenceError', () => {
       [StoreUnavailableError, 'store_unavailable'],
       [GraphUnavailableError, 'graph_unavailable'],
       [NotifierUnavailableError, 'notifier_unavailable'],
+      [IdentityUnavailableError, 'identity_unavailable'],
       [ConfigError, 'invalid_config'],
     ] as const;
     for (const [Class, code] of classes) {
@@ -97,6 +99,7 @@ describe('httpStatusOf', () => {
     [new StoreUnavailableError('x'), 503],
     [new GraphUnavailableError('x'), 503],
     [new NotifierUnavailableError('x'), 503],
+    [new IdentityUnavailableError('x'), 503],
     [new ConfigError('x'), 500],
     [new Error('x'), 500],
     [new TypeError('x'), 500],

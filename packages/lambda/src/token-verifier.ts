@@ -1,4 +1,9 @@
-import { assertUserId, PresenceError, UnauthorizedError } from '@presence/core';
+import {
+  assertUserId,
+  IdentityUnavailableError,
+  PresenceError,
+  UnauthorizedError,
+} from '@presence/core';
 import { CognitoJwtVerifier, JwtVerifier } from 'aws-jwt-verify';
 import { JwtExpiredError, JwtNotBeforeError } from 'aws-jwt-verify/error';
 import type { Fetcher } from 'aws-jwt-verify/https';
@@ -11,6 +16,7 @@ export interface TokenVerifier {
   /**
    * Verifies signature, issuer, expiry, audience and token use.
    * @throws UnauthorizedError for any token that is missing, malformed, expired or foreign
+   * @throws IdentityUnavailableError when the issuer's JWKS cannot be fetched (a 503, not the caller's fault)
    */
   verify(token: string): Promise<{ userId: string }>;
 }
@@ -24,8 +30,15 @@ const JWKS_TIMEOUT_MS = 3000;
  */
 const fetcher: Fetcher = {
   async fetch(uri) {
-    const response = await fetch(uri, { signal: AbortSignal.timeout(JWKS_TIMEOUT_MS) });
-    if (!response.ok) throw new Error(`JWKS fetch answered HTTP ${response.status}`);
+    let response: Response;
+    try {
+      response = await fetch(uri, { signal: AbortSignal.timeout(JWKS_TIMEOUT_MS) });
+    } catch (cause) {
+      throw new IdentityUnavailableError('the JWKS could not be fetched', { cause });
+    }
+    if (!response.ok) {
+      throw new IdentityUnavailableError(`the JWKS fetch answered HTTP ${response.status}`);
+    }
     return response.arrayBuffer();
   },
 };
@@ -51,6 +64,8 @@ export function createTokenVerifier(config: AuthConfig): TokenVerifier {
       try {
         payload = await verify(raw);
       } catch (error) {
+        // An identity provider outage is ours to report as 503, not the caller's token to refuse.
+        if (IdentityUnavailableError.isInstance(error)) throw error;
         throw new UnauthorizedError(reasonOf(error), { cause: error });
       }
       const claim = payload[config.userIdClaim];

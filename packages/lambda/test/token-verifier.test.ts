@@ -1,4 +1,4 @@
-import { UnauthorizedError } from '@presence/core';
+import { httpStatusOf, UnauthorizedError } from '@presence/core';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createTokenVerifier, parseConfig, stripBearer } from '../src/index.js';
 import { TestIssuer } from './support/jwks.js';
@@ -28,6 +28,27 @@ const expectUnauthorized = async (outcome: Promise<unknown>, message?: RegExp) =
   // The message never quotes the token.
   expect((error as Error).message).not.toMatch(/eyJ/);
 };
+
+describe('createTokenVerifier: identity provider outage', () => {
+  it('answers 503 (IdentityUnavailableError), not 401, when the JWKS cannot be fetched', async () => {
+    // Prepare: a verifier whose JWKS URL points at a closed loopback port
+    const verifier = createTokenVerifier(
+      parseConfig({
+        REDIS_URL: 'redis://127.0.0.1:6379',
+        DATABASE_URL: 'postgres://postgres@127.0.0.1:5432/test',
+        AUTH_ISSUER: issuer.issuer,
+        AUTH_JWKS_URL: 'http://127.0.0.1:1/.well-known/jwks.json',
+        AUTH_AUDIENCE: issuer.clientId,
+        AUTH_USER_ID_CLAIM: 'cognito:username',
+      }).auth,
+    );
+    // Act
+    const error = await verifier.verify(issuer.token(ALICE)).catch((e: unknown) => e);
+    // Assess
+    expect(httpStatusOf(error)).toBe(503);
+    expect((error as Error).message).not.toMatch(/eyJ/);
+  });
+});
 
 describe('createTokenVerifier: generic issuer + JWKS URL', () => {
   const verifier = createTokenVerifier(genericConfig());
