@@ -15,14 +15,22 @@ async function load<T>(name: string): Promise<T> {
 
 /** The part of `@presence/redis` the bench uses. */
 export interface RedisModule {
-  RedisPresenceStore: new (options: { client?: Redis; url?: string; keyPrefix?: string }) => PresenceStore & {
+  RedisPresenceStore: new (options: {
+    client?: Redis;
+    url?: string;
+    keyPrefix?: string;
+  }) => PresenceStore & {
     readonly keyPrefix: string;
   };
 }
 
 /** The part of `@presence/postgres` the bench uses. */
 export interface PostgresModule {
-  PostgresFriendGraph: new (options: { connectionString?: string; schema?: string; maxConnections?: number }) => FriendGraph;
+  PostgresFriendGraph: new (options: {
+    connectionString?: string;
+    schema?: string;
+    maxConnections?: number;
+  }) => FriendGraph;
 }
 
 /** Loads `@presence/redis`, or throws {@link Unavailable}. */

@@ -39,7 +39,9 @@ export function hubOffset(dataset: Dataset, size: number): number {
 /** Friends of the hub of `size`: regular users from its offset on. */
 export function hubFriends(dataset: Dataset, size: number): string[] {
   const offset = hubOffset(dataset, size);
-  return Array.from({ length: Math.min(size, dataset.users) }, (_, k) => userId((offset + k) % dataset.users));
+  return Array.from({ length: Math.min(size, dataset.users) }, (_, k) =>
+    userId((offset + k) % dataset.users),
+  );
 }
 
 /** Accepted friends of regular user `i` (ring lattice; hub links not included). */

@@ -17,7 +17,8 @@ export function webSocketEvent(
   body?: string,
 ): Record<string, unknown> {
   const now = Date.now();
-  const eventType = route === '$connect' ? 'CONNECT' : route === '$disconnect' ? 'DISCONNECT' : 'MESSAGE';
+  const eventType =
+    route === '$connect' ? 'CONNECT' : route === '$disconnect' ? 'DISCONNECT' : 'MESSAGE';
   const requestContext: Record<string, unknown> = {
     routeKey: route,
     eventType,
@@ -27,7 +28,10 @@ export function webSocketEvent(
     stage: STAGE,
     connectedAt: now - 60_000,
     requestTimeEpoch: now,
-    identity: { sourceIp: '203.0.113.7', userAgent: 'Mozilla/5.0 (X11; Linux x86_64) Chrome/126.0' },
+    identity: {
+      sourceIp: '203.0.113.7',
+      userAgent: 'Mozilla/5.0 (X11; Linux x86_64) Chrome/126.0',
+    },
     requestId: randomUUID(),
     domainName: DOMAIN,
     connectionId,
@@ -41,7 +45,11 @@ export function webSocketEvent(
   }
   const event: Record<string, unknown> = { requestContext, isBase64Encoded: false };
   if (route === '$connect') {
-    event.headers = { Host: DOMAIN, Origin: 'chrome-extension://abcdefghijklmnopabcdefghijklmnop', 'Sec-WebSocket-Version': '13' };
+    event.headers = {
+      Host: DOMAIN,
+      Origin: 'chrome-extension://abcdefghijklmnopabcdefghijklmnop',
+      'Sec-WebSocket-Version': '13',
+    };
     event.queryStringParameters = { Authorization: FAKE_JWT };
   }
   if (body !== undefined) event.body = body;

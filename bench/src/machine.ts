@@ -17,7 +17,10 @@ export interface MachineFacts {
 
 function git(args: string[]): string {
   try {
-    return execFileSync('git', args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+    return execFileSync('git', args, {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'ignore'],
+    }).trim();
   } catch {
     return 'unknown';
   }
@@ -26,14 +29,20 @@ function git(args: string[]): string {
 /** Collects machine facts; server versions are passed in (read over the benchmark's connections). */
 export function machineFacts(redisVersion: string, postgresVersion: string): MachineFacts {
   const commit = git(['rev-parse', '--short', 'HEAD']);
-  const dirty = git(['status', '--porcelain', '--untracked-files=no']) !== '' ? ' (tree has uncommitted changes)' : '';
+  const dirty =
+    git(['status', '--porcelain', '--untracked-files=no']) !== ''
+      ? ' (tree has uncommitted changes)'
+      : '';
   return {
     date: new Date().toISOString(),
     gitCommit: `${commit}${dirty}`,
     cores: os.cpus().length,
     cpuModel: os.cpus()[0]?.model.trim() ?? 'unknown',
     memoryGiB: Math.round((os.totalmem() / 2 ** 30) * 10) / 10,
-    loadAverage: os.loadavg().map((l) => l.toFixed(2)).join(' '),
+    loadAverage: os
+      .loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' '),
     node: process.version,
     os: `${os.type()} ${os.release()} ${os.arch()}`,
     redis: redisVersion,

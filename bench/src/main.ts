@@ -8,7 +8,13 @@ import { installSignalCleanup, onCleanup, runCleanup } from './cleanup.js';
 import type { Dataset } from './dataset.js';
 import { startGatewayStandIn } from './gateway-stand-in.js';
 import { machineFacts, renderFacts } from './machine.js';
-import { type BenchOptions, parseOptions, runs, USAGE } from './options.js';
+import {
+  API_GATEWAY_LIKE_LATENCY_MS,
+  type BenchOptions,
+  parseOptions,
+  runs,
+  USAGE,
+} from './options.js';
 import { postgresVersion, seedPostgres } from './pg-seed.js';
 import type { BenchContext } from './phases/context.js';
 import { measureHandlers } from './phases/handlers.js';
@@ -17,8 +23,8 @@ import { measureLocal } from './phases/local.js';
 import { measureMemory } from './phases/memory.js';
 import { measurePostgres } from './phases/postgres.js';
 import { measureSweepScaling } from './phases/sweep-scaling.js';
-import { Report, renderTargets } from './report.js';
 import { type DedicatedRedis, startDedicatedRedis, unlinkByPattern } from './redis-tools.js';
+import { Report, renderTargets } from './report.js';
 import { renderMarkdownTable } from './table.js';
 
 const REDIS_PORT = Number(process.env.BENCH_REDIS_PORT ?? 6379);
@@ -27,7 +33,8 @@ const REDIS_PORT = Number(process.env.BENCH_REDIS_PORT ?? 6379);
 // benchmark table should carry. Every other warning still prints.
 process.removeAllListeners('warning');
 process.on('warning', (warning) => {
-  if (warning.name !== 'NodeVersionSupportWarning') process.stderr.write(`${warning.name}: ${warning.message}\n`);
+  if (warning.name !== 'NodeVersionSupportWarning')
+    process.stderr.write(`${warning.name}: ${warning.message}\n`);
 });
 
 async function main(options: BenchOptions): Promise<number> {
@@ -50,10 +57,16 @@ async function main(options: BenchOptions): Promise<number> {
   const redisInfo = await redis.info('server');
   const redisVersion = /redis_version:(\S+)/.exec(redisInfo)?.[1] ?? 'unknown';
   const facts = machineFacts(redisVersion, await postgresVersion());
-  process.stderr.write(`pnpm bench${options.quick ? ' --quick' : ''}: ${facts.cores} cores, load ${facts.loadAverage}; key prefix ${prefix}\n`);
+  process.stderr.write(
+    `pnpm bench${options.quick ? ' --quick' : ''}: ${facts.cores} cores, load ${facts.loadAverage}; key prefix ${prefix}\n`,
+  );
 
-  const dataset: Dataset = { users: options.users, friends: options.friends, hubSizes: options.hubSizes };
-  const gateway = await startGatewayStandIn();
+  const dataset: Dataset = {
+    users: options.users,
+    friends: options.friends,
+    hubSizes: options.hubSizes,
+  };
+  const gateway = await startGatewayStandIn(options.gatewayLatencyMs);
   const seeded = await seedPostgres(dataset);
   report.notes.push(
     `seed: ${dataset.users.toLocaleString('en-US')} users × ${dataset.friends} friends (${seeded.friendshipRows.toLocaleString('en-US')} friendship rows incl. pending and hub rows) in ${(seeded.seedMs / 1000).toFixed(1)} s`,
@@ -85,18 +98,29 @@ async function main(options: BenchOptions): Promise<number> {
   };
 
   if (runs(options, 'limit')) await phase('limit', 'physical limits', () => measureLimits(ctx));
-  if (runs(options, 'postgres')) await phase('postgres', 'friend graph queries', () => measurePostgres(ctx));
-  if (runs(options, 'handlers') || runs(options, 'legacy') || runs(options, 'sweep') || runs(options, 'scaling')) {
+  if (runs(options, 'postgres'))
+    await phase('postgres', 'friend graph queries', () => measurePostgres(ctx));
+  if (
+    runs(options, 'handlers') ||
+    runs(options, 'legacy') ||
+    runs(options, 'sweep') ||
+    runs(options, 'scaling')
+  ) {
     await phase('handlers', 'operations through the Lambda handlers', () => measureHandlers(ctx));
   }
   if (runs(options, 'scaling')) {
-    await phase('scaling', 'store sweep curve', async () => measureSweepScaling(ctx, await withDedicated()));
+    await phase('scaling', 'store sweep curve', async () =>
+      measureSweepScaling(ctx, await withDedicated()),
+    );
   }
   if (runs(options, 'memory')) {
-    await phase('memory', 'Redis memory per user', async () => measureMemory(ctx, await withDedicated()));
+    await phase('memory', 'Redis memory per user', async () =>
+      measureMemory(ctx, await withDedicated()),
+    );
   }
   if (dedicated) await dedicated.stop();
-  if (runs(options, 'local')) await phase('local', 'local runtime over WebSocket', () => measureLocal(ctx));
+  if (runs(options, 'local'))
+    await phase('local', 'local runtime over WebSocket', () => measureLocal(ctx));
 
   await runCleanup();
   const totalS = (Date.now() - started) / 1000;
@@ -104,13 +128,15 @@ async function main(options: BenchOptions): Promise<number> {
     `# pnpm bench${options.quick ? ' --quick' : ''}: results`,
     '',
     renderFacts(facts),
-    `- mode: ${options.quick ? 'quick (small seed, 0.4 s phases: development numbers)' : 'full'}; ${options.phaseMs / 1000} s per measured phase; total ${totalS.toFixed(0)} s`,
+    `- mode: ${options.quick ? 'quick (small seed, short phases: development numbers)' : 'full'}; ${options.phaseMs / 1000} s per measured phase; total ${totalS.toFixed(0)} s`,
+    `- gateway latency model: the \`@connections\` stand-in answers each POST/DELETE after ${options.gatewayLatencyMs} ms${options.gatewayLatencyMs === 0 ? ' (loopback, CPU-bound)' : ''}; rows marked @N ms ran at N ms (${API_GATEWAY_LIKE_LATENCY_MS} ms: API Gateway-like latency, a timer, not a network); one Lambda runtime (container) per concurrent caller`,
     ...report.notes.map((n) => `- ${n}`),
     '',
     renderMarkdownTable(report.rows),
     '',
     '## Targets',
     '',
+    ...report.targetNotes.flatMap((note) => [note, '']),
     renderTargets(report.targets),
     '',
   ].join('\n');

@@ -43,7 +43,9 @@ export async function seedPostgres(dataset: Dataset): Promise<SeededSchema> {
     }
   };
   const unregister = onCleanup(`drop schema ${schema}`, drop);
-  const progress = startProgress(`seed PostgreSQL ${schema}: ${dataset.users.toLocaleString('en-US')} users × ${dataset.friends} friends`);
+  const progress = startProgress(
+    `seed PostgreSQL ${schema}: ${dataset.users.toLocaleString('en-US')} users × ${dataset.friends} friends`,
+  );
   const started = Date.now();
   const half = dataset.friends / 2;
   const n = dataset.users;
@@ -88,13 +90,18 @@ export async function seedPostgres(dataset: Dataset): Promise<SeededSchema> {
       `INSERT INTO "${schema}".friendship_table (user_id1, user_id2, requested_at, accepted_at)
        ${dataset.hubSizes
          .map(
-           (s) => `SELECT '${hubId(s)}', ${userIdSql(`(${hubOffset(dataset, s)} + k) % ${n}`)}, now(), now()
+           (
+             s,
+           ) => `SELECT '${hubId(s)}', ${userIdSql(`(${hubOffset(dataset, s)} + k) % ${n}`)}, now(), now()
        FROM generate_series(0, ${Math.min(s, n) - 1}) AS k`,
          )
          .join('\n UNION ALL ')}`,
     ],
-    ['primary keys', `ALTER TABLE "${schema}".friendship_table ADD PRIMARY KEY (user_id1, user_id2);
-       ALTER TABLE "${schema}".user_table ADD PRIMARY KEY (user_id)`],
+    [
+      'primary keys',
+      `ALTER TABLE "${schema}".friendship_table ADD PRIMARY KEY (user_id1, user_id2);
+       ALTER TABLE "${schema}".user_table ADD PRIMARY KEY (user_id)`,
+    ],
     [
       'user_id2 index',
       `CREATE INDEX friendship_table_accepted_by_user_id2_idx ON "${schema}".friendship_table (user_id2, user_id1)
@@ -108,7 +115,9 @@ export async function seedPostgres(dataset: Dataset): Promise<SeededSchema> {
       progress.update(i / steps.length, label);
       await admin.query(sql);
     }
-    const { rows } = await admin.query<{ n: string }>(`SELECT count(*) AS n FROM "${schema}".friendship_table`);
+    const { rows } = await admin.query<{ n: string }>(
+      `SELECT count(*) AS n FROM "${schema}".friendship_table`,
+    );
     const seedMs = Date.now() - started;
     progress.done(`${Number(rows[0]?.n).toLocaleString('en-US')} friendship rows`);
     return {

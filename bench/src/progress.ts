@@ -17,7 +17,10 @@ export function renderBar(fraction: number, width = 24): string {
  * Starts a progress bar on stderr. On a TTY it redraws one line at most 10 times a second; when
  * stderr is not a TTY (CI, piped) it prints only the start and end lines, so logs stay short.
  */
-export function startProgress(label: string, stream: NodeJS.WriteStream = process.stderr): Progress {
+export function startProgress(
+  label: string,
+  stream: NodeJS.WriteStream = process.stderr,
+): Progress {
   const tty = stream.isTTY === true;
   const started = Date.now();
   let last = 0;

@@ -34,14 +34,27 @@ export interface RedisBenchmarkOptions {
 }
 
 /** Runs `redis-benchmark` against loopback and returns requests/s and p50 ms of the single test. */
-export async function redisBenchmark(options: RedisBenchmarkOptions): Promise<{ rps: number; p50Ms?: number }> {
-  const args = ['-h', '127.0.0.1', '-p', String(options.port), '-c', String(options.clients), '-n', String(options.requests), '-q'];
+export async function redisBenchmark(
+  options: RedisBenchmarkOptions,
+): Promise<{ rps: number; p50Ms?: number }> {
+  const args = [
+    '-h',
+    '127.0.0.1',
+    '-p',
+    String(options.port),
+    '-c',
+    String(options.clients),
+    '-n',
+    String(options.requests),
+    '-q',
+  ];
   if (options.test !== undefined) args.push('-t', options.test);
   if (options.command !== undefined) args.push(...options.command);
   const { stdout } = await run('redis-benchmark', args, { timeout: 120_000, maxBuffer: 1 << 24 });
   const parsed = [...parseRedisBenchmark(stdout).values()];
   const first = parsed[0];
-  if (first === undefined) throw new Error(`redis-benchmark printed no result: ${stdout.slice(-200)}`);
+  if (first === undefined)
+    throw new Error(`redis-benchmark printed no result: ${stdout.slice(-200)}`);
   return first;
 }
 
@@ -71,7 +84,22 @@ export async function startDedicatedRedis(preferredPort = 7300): Promise<Dedicat
   const port = await freePortNear(preferredPort);
   const child = spawn(
     'redis-server',
-    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--daemonize', 'no', '--loglevel', 'warning', '--protected-mode', 'yes'],
+    [
+      '--port',
+      String(port),
+      '--bind',
+      '127.0.0.1',
+      '--save',
+      '',
+      '--appendonly',
+      'no',
+      '--daemonize',
+      'no',
+      '--loglevel',
+      'warning',
+      '--protected-mode',
+      'yes',
+    ],
     { stdio: ['ignore', 'ignore', 'pipe'] },
   );
   let exited = false;
@@ -93,7 +121,15 @@ export async function startDedicatedRedis(preferredPort = 7300): Promise<Dedicat
     });
   };
   const unregister = onCleanup(`redis-server :${port}`, stop);
-  const probe = new Redis({ port, host: '127.0.0.1', lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+  const probe = new Redis({
+    port,
+    host: '127.0.0.1',
+    lazyConnect: true,
+    maxRetriesPerRequest: 0,
+    retryStrategy: () => null,
+  });
+  // Refused connections while the server starts are expected: the loop below retries them.
+  probe.on('error', () => undefined);
   for (let attempt = 0; ; attempt += 1) {
     try {
       await probe.connect();

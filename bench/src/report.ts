@@ -15,6 +15,8 @@ export class Report {
   readonly rows: ReportRow[] = [];
   readonly targets: TargetLine[] = [];
   readonly notes: string[] = [];
+  /** Paragraphs printed above the target lines (how they are judged). */
+  readonly targetNotes: string[] = [];
 
   /** Adds a measured row from phase stats. */
   add(row: ReportRow, stats?: PhaseStats): ReportRow {
@@ -31,7 +33,14 @@ export class Report {
   }
 
   /** Records a target verdict. */
-  target(name: string, measured: number | undefined, op: '>=' | '<=' | '<', goal: number, unit: string, detail = ''): void {
+  target(
+    name: string,
+    measured: number | undefined,
+    op: '>=' | '<=' | '<',
+    goal: number,
+    unit: string,
+    detail = '',
+  ): void {
     if (measured === undefined || Number.isNaN(measured)) {
       this.targets.push({ name, pass: undefined, detail: detail || 'not measured' });
       return;
@@ -48,6 +57,9 @@ export class Report {
 /** Renders target verdicts as `PASS`/`MISS`/`NOT MEASURED` lines. */
 export function renderTargets(targets: readonly TargetLine[]): string {
   return targets
-    .map((t) => `- ${t.pass === undefined ? 'NOT MEASURED' : t.pass ? 'PASS' : 'MISS'} ${t.name}: ${t.detail}`)
+    .map(
+      (t) =>
+        `- ${t.pass === undefined ? 'NOT MEASURED' : t.pass ? 'PASS' : 'MISS'} ${t.name}: ${t.detail}`,
+    )
     .join('\n');
 }

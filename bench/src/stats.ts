@@ -34,7 +34,11 @@ export function percentileOfSorted(sorted: ArrayLike<number>, p: number): number
 }
 
 /** Builds {@link PhaseStats} from per-operation latencies (ms) and the phase's wall time. */
-export function summarize(latenciesMs: ArrayLike<number>, elapsedMs: number, errors = 0): PhaseStats {
+export function summarize(
+  latenciesMs: ArrayLike<number>,
+  elapsedMs: number,
+  errors = 0,
+): PhaseStats {
   const sorted = Float64Array.from(latenciesMs).sort();
   const ops = sorted.length;
   return {

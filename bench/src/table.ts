@@ -34,7 +34,17 @@ export function formatRatio(value: number | undefined): string {
   return value === undefined || Number.isNaN(value) ? '-' : `${formatNumber(value)}×`;
 }
 
-const HEADERS = ['section', 'measurement', 'callers', 'ops/s', 'p50 ms', 'p99 ms', 'vs', 'ratio', 'note'];
+const HEADERS = [
+  'section',
+  'measurement',
+  'callers',
+  'ops/s',
+  'p50 ms',
+  'p99 ms',
+  'vs',
+  'ratio',
+  'note',
+];
 
 /** Cells of one row in header order. */
 export function rowCells(row: ReportRow): string[] {
@@ -58,11 +68,15 @@ function escapeCell(cell: string): string {
 /** Renders rows as one GitHub-flavoured Markdown table, columns padded so it reads in a terminal. */
 export function renderMarkdownTable(rows: readonly ReportRow[]): string {
   const body = rows.map((row) => rowCells(row).map(escapeCell));
-  const widths = HEADERS.map((h, i) => Math.max(h.length, ...body.map((cells) => (cells[i] ?? '').length)));
+  const widths = HEADERS.map((h, i) =>
+    Math.max(h.length, ...body.map((cells) => (cells[i] ?? '').length)),
+  );
   const numeric = new Set([2, 3, 4, 5, 7]);
   const line = (cells: readonly string[]) =>
     `| ${cells
-      .map((cell, i) => (numeric.has(i) ? cell.padStart(widths[i] ?? 0) : cell.padEnd(widths[i] ?? 0)))
+      .map((cell, i) =>
+        numeric.has(i) ? cell.padStart(widths[i] ?? 0) : cell.padEnd(widths[i] ?? 0),
+      )
       .join(' | ')} |`;
   const rule = `| ${widths.map((w, i) => (numeric.has(i) ? `${'-'.repeat(Math.max(1, w - 1))}:` : '-'.repeat(w))).join(' | ')} |`;
   return [line(HEADERS), rule, ...body.map(line)].join('\n');

@@ -15,6 +15,17 @@ describe('parseOptions', () => {
     expect(o.fullSweepUsers).toBe(0);
   });
 
+  it('runs post-heavy phases at the base gateway latency and at 20 ms', () => {
+    expect(parseOptions([])).toMatchObject({ gatewayLatencyMs: 0, gatewayLatencies: [0, 20] });
+    expect(parseOptions(['--gateway-latency-ms', '5'])).toMatchObject({
+      gatewayLatencyMs: 5,
+      gatewayLatencies: [5, 20],
+    });
+    expect(parseOptions(['--gateway-latency-ms', '20']).gatewayLatencies).toEqual([20]);
+    expect(() => parseOptions(['--gateway-latency-ms', '-1'])).toThrow(/gateway-latency-ms/);
+    expect(() => parseOptions(['--gateway-latency-ms'])).toThrow(/needs a value/);
+  });
+
   it('rejects unknown arguments and sections', () => {
     expect(() => parseOptions(['--fast'])).toThrow(/unknown argument/);
     expect(() => parseOptions(['--only', 'nope'])).toThrow(/unknown section/);

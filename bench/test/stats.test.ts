@@ -36,8 +36,18 @@ describe('growthPer10x', () => {
     ]);
     expect(linear[0]).toBeUndefined();
     expect(linear[1]).toBeCloseTo(10);
-    expect(growthPer10x([{ size: 1, cost: 5 }, { size: 10, cost: 5 }])[1]).toBeCloseTo(1);
-    expect(growthPer10x([{ size: 10, cost: 1 }, { size: 100, cost: 100 }])[1]).toBeCloseTo(100);
+    expect(
+      growthPer10x([
+        { size: 1, cost: 5 },
+        { size: 10, cost: 5 },
+      ])[1],
+    ).toBeCloseTo(1);
+    expect(
+      growthPer10x([
+        { size: 10, cost: 1 },
+        { size: 100, cost: 100 },
+      ])[1],
+    ).toBeCloseTo(100);
   });
 
   it('normalises steps that are not 10× (1,000 → 5,000 friends)', () => {
@@ -49,7 +59,12 @@ describe('growthPer10x', () => {
   });
 
   it('has no factor for a zero cost', () => {
-    expect(growthPer10x([{ size: 1, cost: 0 }, { size: 10, cost: 1 }])[1]).toBeUndefined();
+    expect(
+      growthPer10x([
+        { size: 1, cost: 0 },
+        { size: 10, cost: 1 },
+      ])[1],
+    ).toBeUndefined();
   });
 });
 

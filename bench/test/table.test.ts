@@ -17,7 +17,16 @@ describe('formatNumber', () => {
 describe('renderMarkdownTable', () => {
   it('renders one aligned row per result, with missing numbers as -', () => {
     const table = renderMarkdownTable([
-      { section: 'handlers', name: 'heartbeat', callers: 16, opsPerSec: 41000, p50Ms: 0.3, p99Ms: 1.2, versus: 'limit', ratio: 0.85 },
+      {
+        section: 'handlers',
+        name: 'heartbeat',
+        callers: 16,
+        opsPerSec: 41000,
+        p50Ms: 0.3,
+        p99Ms: 1.2,
+        versus: 'limit',
+        ratio: 0.85,
+      },
       { section: 'local', name: 'ws | clients', note: 'not measured: why' },
     ]);
     const lines = table.split('\n');

@@ -104,14 +104,18 @@ export class LegacyPresence {
     const userId = await this.#redis.hget(this.#k.connectionUser, connectionId);
     if (userId === null) return 0;
     const json = JSON.stringify({ url: page.url, title: page.title });
-    const multi = this.#redis.multi().zadd(this.#k.status, now, userId).hset(this.#k.page, userId, json);
+    const multi = this.#redis
+      .multi()
+      .zadd(this.#k.status, now, userId)
+      .hset(this.#k.page, userId, json);
     if (page.url !== '') multi.hset(this.#k.latestPage, userId, json);
     await multi.exec();
     const friends = await this.#withNewClient((client) => this.#friends(client, userId));
     const connections =
       friends.length > 0 ? await this.#redis.hmget(this.#k.userConnection, ...friends) : [];
     const latestRaw = await this.#redis.hget(this.#k.latestPage, userId);
-    const latest = latestRaw === null ? { url: '', title: '' } : (JSON.parse(latestRaw) as LegacyPage);
+    const latest =
+      latestRaw === null ? { url: '', title: '' } : (JSON.parse(latestRaw) as LegacyPage);
     const frame = JSON.stringify({
       type: 'update-presence',
       userId,
@@ -146,7 +150,14 @@ export class LegacyPresence {
       return {
         userId: id,
         page: page == null ? null : withDomain(JSON.parse(page) as LegacyPage),
-        latestPage: page == null ? null : withDomain(latestPage == null ? { url: '', title: '' } : (JSON.parse(latestPage) as LegacyPage)),
+        latestPage:
+          page == null
+            ? null
+            : withDomain(
+                latestPage == null
+                  ? { url: '', title: '' }
+                  : (JSON.parse(latestPage) as LegacyPage),
+              ),
       };
     });
     const userInfoMap = Object.fromEntries(profiles.map((row) => [row.user_id, row]));
@@ -159,7 +170,10 @@ export class LegacyPresence {
    * turn, the friends query, `HMGET` of the friends' connections and one post per connection.
    * Returns the users swept and posts sent.
    */
-  async sweep(now = Date.now(), deadline = Number.POSITIVE_INFINITY): Promise<{ offline: number; posts: number; announced: number }> {
+  async sweep(
+    now = Date.now(),
+    deadline = Number.POSITIVE_INFINITY,
+  ): Promise<{ offline: number; posts: number; announced: number }> {
     const cutoff = now - this.#timeoutMs;
     const result = await this.#redis
       .multi()
@@ -184,9 +198,9 @@ export class LegacyPresence {
         announced += 1;
         const friends = await this.#friends(client, userId);
         if (friends.length === 0) continue;
-        const friendConnections = (await this.#redis.hmget(this.#k.userConnection, ...friends)).filter(
-          (c): c is string => c !== null,
-        );
+        const friendConnections = (
+          await this.#redis.hmget(this.#k.userConnection, ...friends)
+        ).filter((c): c is string => c !== null);
         const frame = JSON.stringify({ type: 'presence-timeout', userId });
         await Promise.all(friendConnections.map((id) => this.#post(id, frame)));
         posts += friendConnections.length;
@@ -201,7 +215,9 @@ export class LegacyPresence {
   }
 
   async #friends(client: pg.Client, userId: string): Promise<string[]> {
-    const { rows } = await client.query<{ user_id1: string; user_id2: string }>(this.#friendsSql, [userId]);
+    const { rows } = await client.query<{ user_id1: string; user_id2: string }>(this.#friendsSql, [
+      userId,
+    ]);
     const out = new Set<string>();
     for (const row of rows) out.add(row.user_id1 === userId ? row.user_id2 : row.user_id1);
     return [...out];
@@ -218,7 +234,9 @@ export class LegacyPresence {
   }
 
   async #post(connectionId: string, data: string): Promise<void> {
-    await this.#gateway.send(new PostToConnectionCommand({ ConnectionId: connectionId, Data: data }));
+    await this.#gateway.send(
+      new PostToConnectionCommand({ ConnectionId: connectionId, Data: data }),
+    );
   }
 }
 

@@ -15,7 +15,7 @@ import type { BenchContext } from './context.js';
  * so we pass an explicit command with our prefix).
  */
 export async function measureRedisLimits(ctx: BenchContext): Promise<void> {
-  const n = ctx.options.quick ? 20_000 : 300_000;
+  const n = ctx.options.quick ? 10_000 : 300_000;
   const fields = Array.from({ length: 51 }, (_, i) => `f${i}`);
   const commands: [string, string[]][] = [
     ['zadd', ['ZADD', `${ctx.prefix}:rb:zset`, '__rand_int__', 'member:__rand_int__']],
@@ -57,21 +57,62 @@ UNION SELECT f.user_id1 AS friend_id FROM ${s}.friendship_table AS f WHERE f.use
   try {
     for (const clients of ctx.options.concurrency) {
       const stats = await runClosedLoop(
-        { label: 'bare pg friends query', concurrency: clients, durationMs: ctx.options.phaseMs, maxOps: ctx.options.phaseOps, warmupOps: 32 },
-        (i) => pool.query({ name: 'bench-friends', text: friendsSql, values: [userId((i * 7919) % users)] }),
+        {
+          label: 'bare pg friends query',
+          concurrency: clients,
+          durationMs: ctx.options.phaseMs,
+          maxOps: ctx.options.phaseOps,
+          warmupOps: 32,
+        },
+        (i) =>
+          pool.query({
+            name: 'bench-friends',
+            text: friendsSql,
+            values: [userId((i * 7919) % users)],
+          }),
       );
       ctx.results.set(`limit:pg-friends:${clients}`, stats.opsPerSec);
-      ctx.report.add({ section: 'limit', name: 'bare pg: friends of one user', callers: clients, note: 'prepared, pooled' }, stats);
+      ctx.report.add(
+        {
+          section: 'limit',
+          name: 'bare pg: friends of one user',
+          callers: clients,
+          note: 'prepared, pooled',
+        },
+        stats,
+      );
       const stats2 = await runClosedLoop(
-        { label: 'bare pg friends + profiles', concurrency: clients, durationMs: ctx.options.phaseMs, maxOps: ctx.options.phaseOps, warmupOps: 32 },
+        {
+          label: 'bare pg friends + profiles',
+          concurrency: clients,
+          durationMs: ctx.options.phaseMs,
+          maxOps: ctx.options.phaseOps,
+          warmupOps: 32,
+        },
         async (i) => {
           const id = userId((i * 7919) % users);
-          const { rows } = await pool.query<{ friend_id: string }>({ name: 'bench-friends', text: friendsSql, values: [id] });
-          await pool.query({ name: 'bench-profiles', text: profilesSql, values: [[id, ...rows.map((r) => r.friend_id)]] });
+          const { rows } = await pool.query<{ friend_id: string }>({
+            name: 'bench-friends',
+            text: friendsSql,
+            values: [id],
+          });
+          await pool.query({
+            name: 'bench-profiles',
+            text: profilesSql,
+            values: [[id, ...rows.map((r) => r.friend_id)]],
+          });
         },
       );
       ctx.results.set(`limit:pg-get-presence:${clients}`, stats2.opsPerSec);
-      ctx.report.add({ section: 'limit', name: 'bare pg: friends + 51 profiles', callers: clients, note: 'get-presence SQL step' }, stats2);
+      ctx.report.add(
+        {
+          section: 'limit',
+          name: 'bare pg: friends + 51 profiles',
+          callers: clients,
+          note: 'get-presence SQL step',
+        },
+        stats2,
+      );
     }
   } finally {
     await pool.end();

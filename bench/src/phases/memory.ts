@@ -27,7 +27,9 @@ export async function measureMemory(ctx: BenchContext, dedicated: DedicatedRedis
     await store.addConnection({ userId: 'warmup', connectionId: 'warmup' }, now);
     await store.removeConnection('warmup');
     const before = await usedMemory(redis);
-    const progress = startProgress(`memory: ${users.toLocaleString('en-US')} users, @presence/redis layout`);
+    const progress = startProgress(
+      `memory: ${users.toLocaleString('en-US')} users, @presence/redis layout`,
+    );
     await forEachLimited(
       users,
       256,
@@ -49,7 +51,13 @@ export async function measureMemory(ctx: BenchContext, dedicated: DedicatedRedis
 
     await redis.flushall();
     const legacyBefore = await usedMemory(redis);
-    const legacy = new LegacyPresence({ redis, keyPrefix: '', pgConfig: PG_CONFIG, schema: ctx.schema, gatewayEndpoint: ctx.gateway.endpoint });
+    const legacy = new LegacyPresence({
+      redis,
+      keyPrefix: '',
+      pgConfig: PG_CONFIG,
+      schema: ctx.schema,
+      gatewayEndpoint: ctx.gateway.endpoint,
+    });
     const k = legacy.keys;
     const legacyProgress = startProgress('memory: same data, earlier layout');
     for (let start = 0; start < users; start += 1000) {
@@ -76,7 +84,14 @@ export async function measureMemory(ctx: BenchContext, dedicated: DedicatedRedis
       ratio: perUser / legacyPerUser,
       note: `${formatBytes(legacyPerUser)}/user: 2 connection hashes + status zset + page + latest_page hashes`,
     });
-    ctx.report.target('Redis memory per online user ≤ 890 bytes', perUser, '<=', 890, ' B', `earlier layout: ${Math.round(legacyPerUser)} B for the same data`);
+    ctx.report.target(
+      'Redis memory per online user ≤ 890 bytes',
+      perUser,
+      '<=',
+      890,
+      ' B',
+      `earlier layout: ${Math.round(legacyPerUser)} B for the same data`,
+    );
     await redis.flushall();
   } finally {
     redis.disconnect();

@@ -28,7 +28,8 @@ interface Case {
  * (a new `pg.Client` per request, the `OR` friends query once per user).
  */
 export async function measurePostgres(ctx: BenchContext): Promise<void> {
-  const mod = (await loadPostgres()) as unknown as QueriesModule & Awaited<ReturnType<typeof loadPostgres>>;
+  const mod = (await loadPostgres()) as unknown as QueriesModule &
+    Awaited<ReturnType<typeof loadPostgres>>;
   const graph = new mod.PostgresFriendGraph({
     connectionString: `postgres://${PG_CONFIG.user}@${PG_CONFIG.host}:${PG_CONFIG.port}/${PG_CONFIG.database}`,
     schema: ctx.schema,
@@ -38,7 +39,8 @@ export async function measurePostgres(ctx: BenchContext): Promise<void> {
   const pool = new pg.Pool({ ...PG_CONFIG, max: 16 });
   const n = ctx.dataset.users;
   const one = (i: number) => userId((i * 7919) % n);
-  const many = (i: number) => Array.from({ length: 1000 }, (_, k) => userId((i * 7919 + k * 97) % n));
+  const many = (i: number) =>
+    Array.from({ length: 1000 }, (_, k) => userId((i * 7919 + k * 97) % n));
   const legacyFriendsSql = `SELECT * FROM "${ctx.schema}".friendship_table WHERE (user_id1 = $1 OR user_id2 = $1) AND accepted_at IS NOT NULL`;
   const legacyProfilesSql = `SELECT * FROM "${ctx.schema}".user_table WHERE user_id = ANY($1)`;
   const withNewClient = async <T>(fn: (c: pg.Client) => Promise<T>): Promise<T> => {
@@ -61,7 +63,8 @@ export async function measurePostgres(ctx: BenchContext): Promise<void> {
     {
       name: 'friends of 1,000 users',
       graph: (i) => graph.friendsOfMany(many(i)),
-      bare: (i) => pool.query({ name: 'pg-friends-many', text: queries.friendsOfMany, values: [many(i)] }),
+      bare: (i) =>
+        pool.query({ name: 'pg-friends-many', text: queries.friendsOfMany, values: [many(i)] }),
       legacy: (i) =>
         withNewClient(async (c) => {
           for (const id of many(i)) await c.query(legacyFriendsSql, [id]);
@@ -80,26 +83,60 @@ export async function measurePostgres(ctx: BenchContext): Promise<void> {
   try {
     for (const c of cases) {
       for (const callers of ctx.options.concurrency) {
-        const measure = async (label: string, fn: (i: number) => Promise<unknown>, maxOps: number, warmupOps: number): Promise<PhaseStats | undefined> => {
+        const measure = async (
+          label: string,
+          fn: (i: number) => Promise<unknown>,
+          maxOps: number,
+          warmupOps: number,
+        ): Promise<PhaseStats | undefined> => {
           try {
-            return await runClosedLoop({ label, concurrency: callers, durationMs: ctx.options.phaseMs, maxOps, warmupOps }, fn);
+            return await runClosedLoop(
+              { label, concurrency: callers, durationMs: ctx.options.phaseMs, maxOps, warmupOps },
+              fn,
+            );
           } catch (error) {
             ctx.report.notMeasured('postgres', `${label} ×${callers}`, reason(error));
             return undefined;
           }
         };
+        // 1,000 queries per op: in --quick, this case runs at 1 caller only, so the run stays short.
+        const slow = c.legacyOps !== undefined && ctx.options.quick;
+        if (slow && callers > 1) continue;
         const g = await measure(`PostgresFriendGraph: ${c.name}`, c.graph, ctx.options.phaseOps, 4);
         const b = await measure(`bare pg: ${c.name}`, c.bare, ctx.options.phaseOps, 4);
-        // 1,000 queries per op: in --quick, one op per caller at 1 caller only, so the run stays short.
-        const slow = c.legacyOps !== undefined && ctx.options.quick;
-        const l = slow && callers > 1 ? undefined : await measure(`earlier pattern: ${c.name}`, c.legacy, slow ? 1 : (c.legacyOps ?? ctx.options.phaseOps), 0);
+        const l = await measure(
+          `earlier pattern: ${c.name}`,
+          c.legacy,
+          slow ? 1 : (c.legacyOps ?? ctx.options.phaseOps),
+          0,
+        );
         if (g) {
-          ctx.report.add({ section: 'postgres', name: `PostgresFriendGraph: ${c.name}`, callers, versus: 'bare pg, same SQL', ratio: ratio(g.opsPerSec, b?.opsPerSec) }, g);
+          ctx.report.add(
+            {
+              section: 'postgres',
+              name: `PostgresFriendGraph: ${c.name}`,
+              callers,
+              versus: 'bare pg, same SQL',
+              ratio: ratio(g.opsPerSec, b?.opsPerSec),
+            },
+            g,
+          );
         }
-        if (b) ctx.report.add({ section: 'postgres', name: `bare pg: ${c.name}`, callers, note: 'physical limit' }, b);
+        if (b)
+          ctx.report.add(
+            { section: 'postgres', name: `bare pg: ${c.name}`, callers, note: 'physical limit' },
+            b,
+          );
         if (l) {
           ctx.report.add(
-            { section: 'postgres', name: `earlier pattern: ${c.name}`, callers, versus: 'graph ÷ this', ratio: ratio(g?.opsPerSec, l.opsPerSec), note: c.legacyNote },
+            {
+              section: 'postgres',
+              name: `earlier pattern: ${c.name}`,
+              callers,
+              versus: 'graph ÷ this',
+              ratio: ratio(g?.opsPerSec, l.opsPerSec),
+              note: c.legacyNote,
+            },
             l,
           );
         }

@@ -16,7 +16,10 @@ const SWEEP_BATCH = 1000;
  * hour ago, then `sweep(cutoff, 1000)` until `more` is false. Prints time per size and the growth
  * factor per 10× (10 = linear).
  */
-export async function measureSweepScaling(ctx: BenchContext, dedicated: DedicatedRedis): Promise<void> {
+export async function measureSweepScaling(
+  ctx: BenchContext,
+  dedicated: DedicatedRedis,
+): Promise<void> {
   const redis = new Redis({ port: dedicated.port, host: '127.0.0.1' });
   try {
     const { RedisPresenceStore } = await loadRedis();
@@ -25,15 +28,23 @@ export async function measureSweepScaling(ctx: BenchContext, dedicated: Dedicate
     for (const size of ctx.options.sweepSizes) {
       await redis.flushall();
       const stale = Date.now() - 3_600_000;
-      const progress = startProgress(`seed ${size.toLocaleString('en-US')} stale connections (store API)`);
+      const progress = startProgress(
+        `seed ${size.toLocaleString('en-US')} stale connections (store API)`,
+      );
       await forEachLimited(
         size,
         512,
-        (i) => store.addConnection({ userId: userId(i), connectionId: connectionId(i, 0, 'S') }, stale + (i % 1000)),
+        (i) =>
+          store.addConnection(
+            { userId: userId(i), connectionId: connectionId(i, 0, 'S') },
+            stale + (i % 1000),
+          ),
         (done) => progress.update(done / size),
       );
       progress.done();
-      const sweepProgress = startProgress(`store sweep of ${size.toLocaleString('en-US')} stale connections`);
+      const sweepProgress = startProgress(
+        `store sweep of ${size.toLocaleString('en-US')} stale connections`,
+      );
       let removed = 0;
       let offline = 0;
       let batches = 0;
@@ -60,11 +71,24 @@ export async function measureSweepScaling(ctx: BenchContext, dedicated: Dedicate
         note: `${(ms / 1000).toFixed(2)} s total, ${batches} batches, ${offline.toLocaleString('en-US')} users offline${removed !== size ? `, REMOVED ${removed}` : ''}${left > 0 ? `, ${left} keys left` : ''}${growth === undefined ? '' : `; time ×${growth.toFixed(1)} per 10× (10 = linear)`}`,
       });
       if (size === 1_000_000) {
-        ctx.report.target('store-side sweep of 1M stale connections < 60 s', ms / 1000, '<', 60, ' s');
+        ctx.report.target(
+          'store-side sweep of 1M stale connections < 60 s',
+          ms / 1000,
+          '<',
+          60,
+          ' s',
+        );
       }
     }
     if (!ctx.options.sweepSizes.includes(1_000_000)) {
-      ctx.report.target('store-side sweep of 1M stale connections < 60 s', undefined, '<', 60, ' s', 'not measured: full mode only (--quick stops at 10k)');
+      ctx.report.target(
+        'store-side sweep of 1M stale connections < 60 s',
+        undefined,
+        '<',
+        60,
+        ' s',
+        'not measured: full mode only (--quick stops at 10k)',
+      );
     }
     await redis.flushall();
   } finally {
