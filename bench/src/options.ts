@@ -120,7 +120,7 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
     fullSweepUsers: quick ? 0 : Math.min(users, 100_000),
     memoryUsers: quick ? 5_000 : 100_000,
     wsClients: noLocal ? 0 : quick ? 100 : 1_000,
-    wsMs: quick ? 6_000 : 60_000,
+    wsMs: quick ? 5_000 : 60_000,
     gatewayLatencyMs,
     gatewayLatencies: [...new Set([gatewayLatencyMs, API_GATEWAY_LIKE_LATENCY_MS])],
     only,

@@ -102,8 +102,14 @@ export async function measurePostgres(ctx: BenchContext): Promise<void> {
         // 1,000 queries per op: in --quick, this case runs at 1 caller only, so the run stays short.
         const slow = c.legacyOps !== undefined && ctx.options.quick;
         if (slow && callers > 1) continue;
-        const g = await measure(`PostgresFriendGraph: ${c.name}`, c.graph, ctx.options.phaseOps, 4);
-        const b = await measure(`bare pg: ${c.name}`, c.bare, ctx.options.phaseOps, 4);
+        const warmup = slow ? 1 : 4;
+        const g = await measure(
+          `PostgresFriendGraph: ${c.name}`,
+          c.graph,
+          ctx.options.phaseOps,
+          warmup,
+        );
+        const b = await measure(`bare pg: ${c.name}`, c.bare, ctx.options.phaseOps, warmup);
         const l = await measure(
           `earlier pattern: ${c.name}`,
           c.legacy,
