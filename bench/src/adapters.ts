@@ -19,6 +19,7 @@ export interface RedisModule {
     client?: Redis;
     url?: string;
     keyPrefix?: string;
+    ttlMs?: number;
   }) => PresenceStore & {
     readonly keyPrefix: string;
   };

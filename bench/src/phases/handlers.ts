@@ -17,6 +17,15 @@ import type { BenchContext } from './context.js';
  */
 const QUICK_LATENCY_VARIANTS = true;
 
+/**
+ * Presence timeout of the handlers and the earlier design in this bench: a day (the largest
+ * PRESENCE_TIMEOUT_SECONDS allowed), so that no seeded user goes stale, and no key expires, during
+ * a 20-minute full run (with 180 s, every user seeded at the start was stale by the first sweep).
+ * The sweeps' users are made stale explicitly: last seen {@link STALE_AGO_MS} ago.
+ */
+const TIMEOUT_S = 86_400;
+const STALE_AGO_MS = 2 * TIMEOUT_S * 1000;
+
 type Handler = (event: never, context?: never) => Promise<unknown>;
 interface Handlers {
   connect: Handler;
@@ -92,7 +101,7 @@ export async function measureHandlers(ctx: BenchContext): Promise<void> {
     WEBSOCKET_CALLBACK_URL: ctx.gateway.endpoint,
     AWS_REGION: 'us-east-1',
     LOG_LEVEL: 'info',
-    PRESENCE_TIMEOUT_SECONDS: '180',
+    PRESENCE_TIMEOUT_SECONDS: String(TIMEOUT_S),
   };
   const config = lambda.parseConfig(env);
   // One runtime per concurrent caller, like one Lambda container per concurrent invocation in AWS:
@@ -118,7 +127,11 @@ export async function measureHandlers(ctx: BenchContext): Promise<void> {
 
   // Seeding goes through the same store class and layout, on its own client.
   const seedClient = new Redis({ port: ctx.redisPort, host: '127.0.0.1' });
-  const store: PresenceStore = new RedisPresenceStore({ client: seedClient, keyPrefix });
+  const store: PresenceStore = new RedisPresenceStore({
+    client: seedClient,
+    keyPrefix,
+    ttlMs: 3 * TIMEOUT_S * 1000,
+  });
   // The earlier design, also one instance (own Redis connection, own SDK client) per caller.
   const legacies: { legacy: LegacyPresence; redis: Redis }[] = [];
   const legacyFor = (w: number): LegacyPresence => {
@@ -128,6 +141,7 @@ export async function measureHandlers(ctx: BenchContext): Promise<void> {
       const legacy = new LegacyPresence({
         redis,
         keyPrefix: `${ctx.prefix}-l:`,
+        timeoutMs: TIMEOUT_S * 1000,
         pgConfig: PG_CONFIG,
         schema: ctx.schema,
         gatewayEndpoint: ctx.gateway.endpoint,
@@ -451,7 +465,7 @@ export async function measureHandlers(ctx: BenchContext): Promise<void> {
     const sweepRates = new Map<number, { ours: number; theirs: number }>();
     for (const [set, ms] of sweepLatencies.entries()) {
       const staleUsers = Array.from({ length: s }, (_, j) => (set * s + j) * 25);
-      const stale = Date.now() - 3_600_000;
+      const stale = Date.now() - STALE_AGO_MS;
       await forEachLimited(s, 64, (j) => store.touch(base(staleUsers[j] as number), stale));
       await withLatency(ms, async () => {
         ctx.gateway.reset();
@@ -560,7 +574,7 @@ export async function measureHandlers(ctx: BenchContext): Promise<void> {
 
     if (options.fullSweepUsers > 0) {
       const m = Math.min(options.fullSweepUsers, n);
-      const staleAt = Date.now() - 3_600_000;
+      const staleAt = Date.now() - STALE_AGO_MS;
       const progress = startProgress(`make ${m.toLocaleString('en-US')} users stale`);
       await forEachLimited(
         m,
