@@ -4,6 +4,7 @@ import {
 } from '@aws-sdk/client-apigatewaymanagementapi';
 import type { Redis } from 'ioredis';
 import pg from 'pg';
+import { connectionId, pageOf, userId } from '../dataset.js';
 
 /** Options of {@link LegacyPresence}. */
 export interface LegacyPresenceOptions {
@@ -253,4 +254,44 @@ function legacyDomain(url: string): string {
 
 function withDomain(page: LegacyPage): LegacyPage & { domain: string } {
   return { url: page.url, title: page.title, domain: legacyDomain(page.url) };
+}
+
+/** Options of {@link seedLegacyOnline}. */
+export interface LegacySeedOptions {
+  /** Users `0 … count-1` of the data set are put online. */
+  readonly count: number;
+  /** Their last activity (ms). */
+  readonly now: number;
+  /** Connection id tag, so different phases' connections never collide. */
+  readonly tag: string;
+  /** Users per pipeline. */
+  readonly batch: number;
+  /** Called after each pipeline with the users written so far. */
+  readonly onProgress?: (done: number) => void;
+}
+
+/**
+ * Writes online users in the earlier layout (both connection hashes, `status`, `page` and
+ * `latest_page` with the data set's page), pipelined: bench seeding, not the pattern under test.
+ */
+export async function seedLegacyOnline(
+  redis: Redis,
+  keys: LegacyKeys,
+  options: LegacySeedOptions,
+): Promise<void> {
+  const { count, now, tag, batch } = options;
+  for (let start = 0; start < count; start += batch) {
+    const pipe = redis.pipeline();
+    for (let i = start; i < Math.min(count, start + batch); i += 1) {
+      const json = JSON.stringify(pageOf(i));
+      const connection = connectionId(i, 0, tag);
+      pipe.hset(keys.userConnection, userId(i), connection);
+      pipe.hset(keys.connectionUser, connection, userId(i));
+      pipe.zadd(keys.status, now, userId(i));
+      pipe.hset(keys.page, userId(i), json);
+      pipe.hset(keys.latestPage, userId(i), json);
+    }
+    await pipe.exec();
+    options.onProgress?.(Math.min(count, start + batch));
+  }
 }

@@ -3,7 +3,7 @@ import { Redis } from 'ioredis';
 import { forEachLimited, loadLambda, loadRedis, reason } from '../adapters.js';
 import { connectionId, hubFriends, hubId, pageOf, userId } from '../dataset.js';
 import { lambdaContext, restEvent, scheduledEvent, webSocketEvent } from '../events.js';
-import { LegacyPresence } from '../legacy/legacy-presence.js';
+import { LegacyPresence, seedLegacyOnline } from '../legacy/legacy-presence.js';
 import { API_GATEWAY_LIKE_LATENCY_MS } from '../options.js';
 import { PG_CONFIG } from '../pg-seed.js';
 import { startProgress } from '../progress.js';
@@ -188,19 +188,13 @@ export async function measureHandlers(ctx: BenchContext): Promise<void> {
       (done) => seed.update(done / (2 * n)),
     );
     const k = legacy.keys;
-    for (let start = 0; start < n; start += 2000) {
-      const pipe = ctx.redis.pipeline();
-      for (let i = start; i < Math.min(n, start + 2000); i += 1) {
-        const json = JSON.stringify(pageOf(i));
-        pipe.hset(k.userConnection, userId(i), connectionId(i, 0, 'A'));
-        pipe.hset(k.connectionUser, connectionId(i, 0, 'A'), userId(i));
-        pipe.zadd(k.status, now, userId(i));
-        pipe.hset(k.page, userId(i), json);
-        pipe.hset(k.latestPage, userId(i), json);
-      }
-      await pipe.exec();
-      seed.update(0.5 + start / (2 * n));
-    }
+    await seedLegacyOnline(ctx.redis, k, {
+      count: n,
+      now,
+      tag: 'A',
+      batch: 2000,
+      onProgress: (done) => seed.update(0.5 + done / (2 * n)),
+    });
     seed.done();
 
     const phase = { durationMs: options.phaseMs, maxOps: options.phaseOps, warmupOps: 32 };

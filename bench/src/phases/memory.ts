@@ -1,7 +1,7 @@
 import { Redis } from 'ioredis';
 import { forEachLimited, loadRedis } from '../adapters.js';
 import { connectionId, pageOf, userId } from '../dataset.js';
-import { LegacyPresence } from '../legacy/legacy-presence.js';
+import { LegacyPresence, seedLegacyOnline } from '../legacy/legacy-presence.js';
 import { PG_CONFIG } from '../pg-seed.js';
 import { startProgress } from '../progress.js';
 import { type DedicatedRedis, usedMemory } from '../redis-tools.js';
@@ -60,19 +60,13 @@ export async function measureMemory(ctx: BenchContext, dedicated: DedicatedRedis
     });
     const k = legacy.keys;
     const legacyProgress = startProgress('memory: same data, earlier layout');
-    for (let start = 0; start < users; start += 1000) {
-      const pipe = redis.pipeline();
-      for (let i = start; i < Math.min(users, start + 1000); i += 1) {
-        const json = JSON.stringify(pageOf(i));
-        pipe.hset(k.userConnection, userId(i), connectionId(i, 0, 'M'));
-        pipe.hset(k.connectionUser, connectionId(i, 0, 'M'), userId(i));
-        pipe.zadd(k.status, now, userId(i));
-        pipe.hset(k.page, userId(i), json);
-        pipe.hset(k.latestPage, userId(i), json);
-      }
-      await pipe.exec();
-      legacyProgress.update(start / users);
-    }
+    await seedLegacyOnline(redis, k, {
+      count: users,
+      now,
+      tag: 'M',
+      batch: 1000,
+      onProgress: (done) => legacyProgress.update(done / users),
+    });
     legacyProgress.done();
     legacy.close();
     const legacyPerUser = ((await usedMemory(redis)) - legacyBefore) / users;
