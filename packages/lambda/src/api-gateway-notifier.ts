@@ -123,6 +123,7 @@ function createManagementClient(
       requestTimeout: 5000,
     },
     maxAttempts: 2,
+    cacheMiddleware: true,
   });
 }
 
