@@ -74,8 +74,13 @@ export interface PresenceStore {
   setPage(ref: ConnectionRef, page: Page, shared: boolean, now: number): Promise<SetPageResult>;
   /** The user a connection belongs to, `undefined` when unknown. */
   userOfConnection(connectionId: string): Promise<string | undefined>;
-  /** Live connection ids of each given user; users with none are absent. */
-  connectionsOf(userIds: readonly string[]): Promise<Map<string, string[]>>;
+  /**
+   * Live connection ids of each given user; users with none are absent. With `seenSince`, only the
+   * connections last seen at or after it: the sweep passes its cutoff, so that it does not announce
+   * to sockets it is about to remove (in a mass timeout, most friends of a stale user are stale too).
+   * A store that ignores `seenSince` stays correct, it only makes the sweep send more.
+   */
+  connectionsOf(userIds: readonly string[], seenSince?: number): Promise<Map<string, string[]>>;
   /** Presence of each given online user; offline and unknown users are absent. */
   presenceOf(userIds: readonly string[]): Promise<Map<string, OnlineRecord>>;
   /** Removes up to about `limit` connections last seen before `cutoff` (see the contract above). */

@@ -224,7 +224,8 @@ export class PresenceService {
 
   /**
    * Timeout sweep: removes connections silent for longer than the timeout in batches, tells the
-   * friends of users left with none, and closes the stale sockets so their clients reconnect.
+   * friends of users left with none (on connections seen since the cutoff: stale ones are swept
+   * instead), and closes the stale sockets so their clients reconnect.
    * A connection touched after the cutoff is never removed (the store's contract).
    */
   async sweep(options: SweepOptions = {}): Promise<SweepReport> {
@@ -242,7 +243,7 @@ export class PresenceService {
       expired += batch.expired.length;
       offline += batch.offline.length;
       const [sent, report] = await Promise.all([
-        batch.offline.length > 0 ? this.#announceOffline(batch.offline) : 0,
+        batch.offline.length > 0 ? this.#announceOffline(batch.offline, cutoff) : 0,
         batch.expired.length > 0
           ? this.#notifier.close(batch.expired.map((c) => c.connectionId))
           : undefined,
@@ -326,8 +327,12 @@ export class PresenceService {
     return isWebUrl(url) ? { url, title } : HIDDEN_PAGE;
   }
 
-  /** Sends `presence-timeout` for each offline user to their online friends; returns frames sent. */
-  async #announceOffline(initial: readonly string[]): Promise<number> {
+  /**
+   * Sends `presence-timeout` for each offline user to their online friends; returns frames sent.
+   * The sweep passes its cutoff as `seenSince`: friends' connections that are stale too are about to
+   * be swept (and closed) themselves, so they are not sent to. In a mass timeout that is most of them.
+   */
+  async #announceOffline(initial: readonly string[], seenSince?: number): Promise<number> {
     let pending = [...new Set(initial)];
     let sent = 0;
     // Gone connections found while announcing can take more users offline: announce them too.
@@ -336,7 +341,9 @@ export class PresenceService {
       const allFriends = new Set<string>();
       for (const friends of friendsByUser.values()) for (const f of friends) allFriends.add(f);
       const connections =
-        allFriends.size > 0 ? await this.#store.connectionsOf([...allFriends]) : new Map();
+        allFriends.size > 0
+          ? await this.#store.connectionsOf([...allFriends], seenSince)
+          : new Map();
       const reports = await Promise.all(
         pending.map((userId) => {
           const targets = without(friendsByUser.get(userId) ?? [], userId).flatMap(

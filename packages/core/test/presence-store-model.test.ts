@@ -13,7 +13,7 @@ function mutant(patch: (store: MemoryPresenceStore) => Partial<PresenceStore>) {
       touch: (ref, now) => store.touch(ref, now),
       setPage: (ref, page, shared, now) => store.setPage(ref, page, shared, now),
       userOfConnection: (id) => store.userOfConnection(id),
-      connectionsOf: (ids) => store.connectionsOf(ids),
+      connectionsOf: (ids, seenSince) => store.connectionsOf(ids, seenSince),
       presenceOf: (ids) => store.presenceOf(ids),
       sweep: (cutoff, limit) => store.sweep(cutoff, limit),
       ...replaced,
@@ -63,6 +63,17 @@ describe('the model-based check of describePresenceStore', () => {
           const result = await s.setPage(r, p, shared, n);
           return shared && p.url === '' ? { ...result, latestPage: p } : result;
         },
+      })),
+    ],
+    [
+      'a connectionsOf that ignores seenSince',
+      mutant((s) => ({ connectionsOf: (ids) => s.connectionsOf(ids) })),
+    ],
+    [
+      'a connectionsOf that drops connections seen exactly at seenSince',
+      mutant((s) => ({
+        connectionsOf: (ids, since) =>
+          s.connectionsOf(ids, since === undefined ? since : since + 1),
       })),
     ],
     [

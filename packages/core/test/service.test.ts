@@ -377,6 +377,25 @@ describe('PresenceService', () => {
       expect(await w.store.userOfConnection('b1')).toBe('bob');
     });
 
+    it('does not announce to friends who are stale too, in the same batch or a later one', async () => {
+      // Batches of one: whichever of alice and carol goes first, the other is still in the store.
+      w = world({ batch: 1 });
+      await w.service.connect(conn('alice', 'a1'));
+      await w.service.connect(conn('carol', 'c1'));
+      w.clock.advance(1);
+      await w.service.connect(conn('bob', 'b1'));
+      w.clock.advance(TIMEOUT);
+      // alice and carol (friends of each other) are TIMEOUT + 1 ms silent; bob exactly TIMEOUT.
+
+      const report = await w.service.sweep();
+
+      expect(report).toMatchObject({ expired: 2, offline: 2, notified: 1, closed: 2, done: true });
+      expect(w.notifier.framesFor('b1')).toEqual([{ type: 'presence-timeout', userId: 'alice' }]);
+      expect(w.notifier.framesFor('a1')).toEqual([]);
+      expect(w.notifier.framesFor('c1')).toEqual([]);
+      expect(w.notifier.closed.sort()).toEqual(['a1', 'c1']);
+    });
+
     it('keeps a silent connection exactly at the timeout and removes it one millisecond later', async () => {
       await w.service.connect(conn('alice', 'a1'));
       w.clock.advance(TIMEOUT);

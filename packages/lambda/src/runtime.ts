@@ -317,7 +317,8 @@ function guardStore(build: () => Promise<PresenceStore>): PresenceStore {
     touch: (ref, now) => call('touch', (s) => s.touch(ref, now)),
     setPage: (ref, page, shared, now) => call('setPage', (s) => s.setPage(ref, page, shared, now)),
     userOfConnection: (id) => call('userOfConnection', (s) => s.userOfConnection(id)),
-    connectionsOf: (ids) => call('connectionsOf', (s) => s.connectionsOf(ids)),
+    connectionsOf: (ids, seenSince) =>
+      call('connectionsOf', (s) => s.connectionsOf(ids, seenSince)),
     presenceOf: (ids) => call('presenceOf', (s) => s.presenceOf(ids)),
     sweep: (cutoff, limit) => call('sweep', (s) => s.sweep(cutoff, limit)),
     close: async () => {

@@ -311,13 +311,27 @@ export class RedisPresenceStore implements PresenceStore {
     }
   }
 
-  async connectionsOf(userIds: readonly string[]): Promise<Map<string, string[]>> {
-    const replies = await this.#readUsers('connectionsOf', userIds, 'hkeys');
+  async connectionsOf(
+    userIds: readonly string[],
+    seenSince?: number,
+  ): Promise<Map<string, string[]>> {
     const result = new Map<string, string[]>();
-    for (const [userId, fields] of replies) {
-      const connections = (fields as string[])
-        .filter((field) => field.startsWith('c:'))
-        .map((field) => field.slice(2));
+    if (seenSince === undefined) {
+      for (const [userId, fields] of await this.#readUsers('connectionsOf', userIds, 'hkeys')) {
+        const connections = (fields as string[])
+          .filter((field) => field.startsWith('c:'))
+          .map((field) => field.slice(2));
+        if (connections.length > 0) result.set(userId, connections);
+      }
+      return result;
+    }
+    assertTime(seenSince, 'seenSince');
+    // The connection fields hold last-seen: read them with the hash (a page is a few hundred bytes).
+    for (const [userId, hash] of await this.#readUsers('connectionsOf', userIds, 'hgetall')) {
+      const connections: string[] = [];
+      for (const [field, value] of Object.entries(hash as Record<string, string>)) {
+        if (field.startsWith('c:') && Number(value) >= seenSince) connections.push(field.slice(2));
+      }
       if (connections.length > 0) result.set(userId, connections);
     }
     return result;

@@ -104,12 +104,26 @@ export class MemoryPresenceStore implements PresenceStore {
     return this.#connections.get(connectionId)?.userId;
   }
 
-  async connectionsOf(userIds: readonly string[]): Promise<Map<string, string[]>> {
+  async connectionsOf(
+    userIds: readonly string[],
+    seenSince?: number,
+  ): Promise<Map<string, string[]>> {
+    if (seenSince !== undefined && (typeof seenSince !== 'number' || !Number.isFinite(seenSince))) {
+      throw new InvalidInputError('seenSince must be a finite number of milliseconds');
+    }
     this.#expire();
     const result = new Map<string, string[]>();
     for (const userId of userIds) {
       const user = this.#users.get(userId);
-      if (user !== undefined) result.set(userId, [...user.connections]);
+      if (user === undefined) continue;
+      const live =
+        seenSince === undefined
+          ? [...user.connections]
+          : [...user.connections].filter(
+              (id) =>
+                (this.#connections.get(id)?.lastSeen ?? Number.NEGATIVE_INFINITY) >= seenSince,
+            );
+      if (live.length > 0) result.set(userId, live);
     }
     return result;
   }

@@ -82,7 +82,12 @@ function userOf(connectionId: string): string {
   return (CONNECTIONS.find((c) => c.connectionId === connectionId) as ConnectionRef).userId;
 }
 
-async function expectSameState(store: PresenceStore, model: Model, step: string): Promise<void> {
+async function expectSameState(
+  store: PresenceStore,
+  model: Model,
+  step: string,
+  now: number,
+): Promise<void> {
   const unknown = ['m-nobody'];
   const presence = await store.presenceOf([...USERS, ...unknown]);
   const expected = new Map<string, OnlineRecord>(model.users);
@@ -93,6 +98,23 @@ async function expectSameState(store: PresenceStore, model: Model, step: string)
     USERS.filter((u) => model.users.has(u)).map((u) => [u, model.connectionsOf(u).sort()]),
   );
   expect(sorted, `connectionsOf after ${step}`).toEqual(expectedConnections);
+  // The sweep's read: only connections seen at or after a cutoff (one step size back, or none).
+  for (const back of [0, 1_000]) {
+    const seenSince = now - back;
+    const recent = await store.connectionsOf([...USERS, ...unknown], seenSince);
+    const expectedRecent = new Map(
+      USERS.map((u): [string, string[]] => [
+        u,
+        model.connectionsOf(u).filter((id) => (model.lastSeen.get(id) as number) >= seenSince),
+      ])
+        .filter(([, ids]) => ids.length > 0)
+        .map(([u, ids]) => [u, ids.sort()]),
+    );
+    expect(
+      new Map([...recent].map(([u, ids]) => [u, [...ids].sort()])),
+      `connectionsOf(seenSince: now - ${back}) after ${step}`,
+    ).toEqual(expectedRecent);
+  }
   for (const { connectionId, userId } of CONNECTIONS) {
     expect(
       await store.userOfConnection(connectionId),
@@ -149,7 +171,7 @@ async function runSequence(
         expect(result, label).toEqual({ wasRegistered: model.upsert(ref, now) });
       }
     }
-    await expectSameState(store, model, label);
+    await expectSameState(store, model, label, now);
   }
 }
 

@@ -421,6 +421,45 @@ function batchReadTests(ctx: SuiteContext): void {
       );
       expect(sortedIds(result.get(BOB))).toEqual(sortedIds(bob.map((c) => c.connectionId)));
     });
+
+    it('connectionsOf with seenSince keeps only connections last seen at or after it', async () => {
+      const store = ctx.store();
+      const [a1, a2, b] = [conn(ALICE), conn(ALICE), conn(BOB)];
+      await store.addConnection(a1, T0);
+      await store.setPage(a2, PAGE_A, true, T0 + 10);
+      await store.touch(b, T0 + 5);
+      expect(await store.connectionsOf([ALICE, BOB], T0 + 5)).toEqual(
+        new Map([
+          [ALICE, [a2.connectionId]],
+          [BOB, [b.connectionId]],
+        ]),
+      );
+      // A user whose connections are all older is left out, as if offline.
+      expect(await store.connectionsOf([ALICE, BOB], T0 + 6)).toEqual(
+        new Map([[ALICE, [a2.connectionId]]]),
+      );
+      expect(await store.connectionsOf([ALICE, BOB], T0 + 11)).toEqual(new Map());
+      // A touch moves a connection back in; without seenSince every connection is listed.
+      await store.touch(a1, T0 + 20);
+      expect(await store.connectionsOf([ALICE], T0 + 11)).toEqual(
+        new Map([[ALICE, [a1.connectionId]]]),
+      );
+      expect(sortedIds((await store.connectionsOf([ALICE])).get(ALICE))).toEqual(
+        sortedIds([a1.connectionId, a2.connectionId]),
+      );
+    });
+
+    it('connectionsOf rejects a seenSince that is not a finite number, changing nothing', async () => {
+      const store = ctx.store();
+      const a = conn(ALICE);
+      await store.addConnection(a, T0);
+      for (const bad of [Number.NaN, Number.POSITIVE_INFINITY, '5' as unknown as number]) {
+        await expect(store.connectionsOf([ALICE], bad)).rejects.toMatchObject({
+          code: 'invalid_input',
+        });
+      }
+      expect(await store.connectionsOf([ALICE], T0)).toEqual(new Map([[ALICE, [a.connectionId]]]));
+    });
   });
 }
 
