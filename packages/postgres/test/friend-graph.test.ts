@@ -220,6 +220,56 @@ describe.skipIf(!available)('PostgresFriendGraph against PostgreSQL', () => {
       }
     });
 
+    it('uses unnamed statements by default and named, per-connection prepared ones when asked', async () => {
+      // One connection, so pg_prepared_statements (per session) shows what the graphs left there.
+      const single = testPool(1);
+      const prepared = (): Promise<string[]> =>
+        single
+          .query<{ name: string }>(
+            "SELECT name FROM pg_prepared_statements WHERE name LIKE 'presence_%' ORDER BY name",
+          )
+          .then((r) => r.rows.map((row) => row.name));
+      try {
+        const plain = new PostgresFriendGraph({ pool: single, schema });
+        expect(sorted(await plain.friendsOf('alice'))).toEqual(['bob', 'carol']);
+        expect(await prepared()).toEqual([]);
+
+        const named = new PostgresFriendGraph({ pool: single, schema, preparedStatements: true });
+        for (let i = 0; i < 2; i += 1) {
+          expect(sorted(await named.friendsOf('alice'))).toEqual(['bob', 'carol']);
+          expect(await named.areFriends('alice', 'bob')).toBe(true);
+        }
+        const names = await prepared();
+        expect(names).toHaveLength(2);
+        expect(names.some((n) => n.startsWith('presence_friendsOf_'))).toBe(true);
+        expect(names.some((n) => n.startsWith('presence_areFriends_'))).toBe(true);
+
+        // Another schema's graph on the same connection gets its own names, not the cached plans.
+        const other = await freshSchema(single);
+        try {
+          await seedFriendGraph(
+            single,
+            {
+              users: [user('alice'), user('zed')],
+              friendships: [{ from: 'zed', to: 'alice', accepted: true }],
+            },
+            other.names,
+          );
+          const elsewhere = new PostgresFriendGraph({
+            pool: single,
+            schema: other.schema,
+            preparedStatements: true,
+          });
+          expect(await elsewhere.friendsOf('alice')).toEqual(['zed']);
+          expect(await prepared()).toHaveLength(3);
+        } finally {
+          await other.drop();
+        }
+      } finally {
+        await single.end();
+      }
+    });
+
     it('only reads: every query is a SELECT', () => {
       for (const text of Object.values(graph.queries)) {
         expect(text).toMatch(/^(SELECT|WITH)\s/);
