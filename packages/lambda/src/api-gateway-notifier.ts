@@ -121,6 +121,8 @@ function createManagementClient(
       httpsAgent: new HttpsAgent(agentOptions),
       connectionTimeout: 2000,
       requestTimeout: 5000,
+      // Without it the SDK only logs a warning at requestTimeout and keeps waiting for the gateway.
+      throwOnRequestTimeout: true,
     },
     maxAttempts: 2,
     cacheMiddleware: true,
