@@ -1,0 +1,30 @@
+/** How one `@connections` request for one connection ended. */
+export type GatewayOutcome = 'delivered' | 'gone' | 'failed';
+
+/**
+ * One way of calling API Gateway's `@connections` API for one connection. A transport retries on
+ * its own and resolves to an outcome: `gone` for HTTP 410, `failed` for anything else that is not
+ * a success. It never rejects; the notifier still counts a rejection as `failed`.
+ */
+export interface GatewayTransport {
+  /** `PostToConnection`: `POST {stage}/@connections/{id}` with `data` as the body. */
+  post(connectionId: string, data: Uint8Array): Promise<GatewayOutcome>;
+  /** `DeleteConnection`: `DELETE {stage}/@connections/{id}`. */
+  delete(connectionId: string): Promise<GatewayOutcome>;
+}
+
+/** Longest wait for a new socket to connect, in both transports. */
+export const GATEWAY_CONNECT_TIMEOUT_MS = 2000;
+/** Longest one attempt may take, in both transports. */
+export const GATEWAY_REQUEST_TIMEOUT_MS = 5000;
+/** Attempts per request: one retry on a network error, a timeout, 429 or 5xx. */
+export const GATEWAY_MAX_ATTEMPTS = 2;
+
+/** `abc.execute-api.eu-west-1.amazonaws.com` → `eu-west-1`. */
+export function regionOf(endpoint: string): string | undefined {
+  try {
+    return /\.execute-api\.([a-z0-9-]+)\.amazonaws\.com/.exec(new URL(endpoint).hostname)?.[1];
+  } catch {
+    return undefined;
+  }
+}
