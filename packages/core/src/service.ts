@@ -34,8 +34,14 @@ export interface PresenceServiceOptions {
   readonly clock?: Clock;
   /** A connection silent for longer than this is swept. @default 180_000 (PROTOCOL.md) */
   readonly timeoutMs?: number;
-  /** Connections removed per store sweep call. @default 500 */
+  /** Connections removed per store sweep call (and users announced per friend-graph query). @default 500 */
   readonly sweepBatchSize?: number;
+  /**
+   * Users a sweep takes offline before it stops removing and announces them (then goes on). Larger
+   * rounds skip more friend reads in a mass timeout (friends taken offline in the run are not read);
+   * a crash mid-round leaves at most this many users unannounced. @default 100_000
+   */
+  readonly sweepAnnounceAfter?: number;
   /** Input limits. @default {@link DEFAULT_LIMITS} */
   readonly limits?: Partial<PresenceLimits>;
   /** Structured logger; nothing personal is logged at info. @default no logging */
@@ -66,7 +72,10 @@ export interface DisconnectResult {
 
 /** Options of one {@link PresenceService.sweep} run. */
 export interface SweepOptions {
-  /** Stop starting new batches at this clock time (ms); the next run goes on. @default no deadline */
+  /**
+   * Stop removing at this clock time (ms); the users already removed are still announced and their
+   * sockets closed, so leave time for that. The next run goes on. @default no deadline
+   */
   readonly deadline?: number;
 }
 
@@ -113,6 +122,7 @@ export class PresenceService {
   readonly #clock: Clock;
   readonly #log: Logger;
   readonly #batchSize: number;
+  readonly #announceAfter: number;
 
   constructor(options: PresenceServiceOptions) {
     this.#store = options.store;
@@ -122,6 +132,10 @@ export class PresenceService {
     this.#log = options.logger ?? silentLogger;
     this.timeoutMs = positiveInteger(options.timeoutMs ?? 180_000, 'timeoutMs');
     this.#batchSize = positiveInteger(options.sweepBatchSize ?? 500, 'sweepBatchSize');
+    this.#announceAfter = positiveInteger(
+      options.sweepAnnounceAfter ?? 100_000,
+      'sweepAnnounceAfter',
+    );
     this.limits = { ...DEFAULT_LIMITS, ...options.limits };
   }
 
@@ -223,35 +237,45 @@ export class PresenceService {
   }
 
   /**
-   * Timeout sweep: removes connections silent for longer than the timeout in batches, tells the
-   * friends of users left with none (on connections seen since the cutoff: stale ones are swept
-   * instead), and closes the stale sockets so their clients reconnect.
-   * A connection touched after the cutoff is never removed (the store's contract).
+   * Timeout sweep, in rounds: (1) remove connections silent for longer than the timeout, batch by
+   * batch, until none is left, the deadline passes or `sweepAnnounceAfter` users went offline;
+   * (2) tell those users' friends, on connections seen since the cutoff, skipping friends this run
+   * took offline (they are not told, and cost no read: in a mass timeout that is most of them);
+   * (3) close the stale sockets so their clients reconnect. A round never leaves users it removed
+   * unannounced. A connection touched after the cutoff is never removed (the store's contract).
    */
   async sweep(options: SweepOptions = {}): Promise<SweepReport> {
     const cutoff = this.#clock.now() - this.timeoutMs;
-    let expired = 0;
-    let offline = 0;
-    let notified = 0;
-    let closed = 0;
-    let batches = 0;
+    const offlineInRun = new Set<string>();
+    const totals = { expired: 0, offline: 0, notified: 0, closed: 0, batches: 0 };
+    const beforeDeadline = () =>
+      options.deadline === undefined || this.#clock.now() < options.deadline;
     let more = true;
-    while (more && (options.deadline === undefined || this.#clock.now() < options.deadline)) {
-      const batch = await this.#store.sweep(cutoff, this.#batchSize);
-      batches += 1;
-      more = batch.more;
-      expired += batch.expired.length;
-      offline += batch.offline.length;
-      const [sent, report] = await Promise.all([
-        batch.offline.length > 0 ? this.#announceOffline(batch.offline, cutoff) : 0,
-        batch.expired.length > 0
-          ? this.#notifier.close(batch.expired.map((c) => c.connectionId))
-          : undefined,
-      ]);
-      notified += sent;
-      closed += report?.delivered.length ?? 0;
+    while (more && beforeDeadline()) {
+      const expired: string[] = [];
+      const offline: string[] = [];
+      while (more && beforeDeadline() && offline.length < this.#announceAfter) {
+        const batch = await this.#store.sweep(cutoff, this.#batchSize);
+        totals.batches += 1;
+        more = batch.more;
+        for (const ref of batch.expired) expired.push(ref.connectionId);
+        for (const userId of batch.offline) {
+          offline.push(userId);
+          offlineInRun.add(userId);
+        }
+      }
+      totals.expired += expired.length;
+      totals.offline += offline.length;
+      for (let i = 0; i < offline.length; i += this.#batchSize) {
+        const chunk = offline.slice(i, i + this.#batchSize);
+        totals.notified += await this.#announceOffline(chunk, { seenSince: cutoff, offlineInRun });
+      }
+      for (let i = 0; i < expired.length; i += this.#batchSize) {
+        const report = await this.#notifier.close(expired.slice(i, i + this.#batchSize));
+        totals.closed += report.delivered.length;
+      }
     }
-    const summary = { cutoff, expired, offline, notified, closed, batches, done: !more };
+    const summary = { cutoff, ...totals, done: !more };
     this.#log.info({ op: 'sweep', ...summary }, 'swept');
     return summary;
   }
@@ -329,20 +353,25 @@ export class PresenceService {
 
   /**
    * Sends `presence-timeout` for each offline user to their online friends; returns frames sent.
-   * The sweep passes its cutoff as `seenSince`: friends' connections that are stale too are about to
-   * be swept (and closed) themselves, so they are not sent to. In a mass timeout that is most of them.
+   * From the sweep: friends it took offline are skipped unread, and only friends' connections seen
+   * since its cutoff are sent to (stale ones are about to be swept and closed themselves).
    */
-  async #announceOffline(initial: readonly string[], seenSince?: number): Promise<number> {
+  async #announceOffline(
+    initial: readonly string[],
+    sweep?: { readonly seenSince: number; readonly offlineInRun: ReadonlySet<string> },
+  ): Promise<number> {
     let pending = [...new Set(initial)];
     let sent = 0;
     // Gone connections found while announcing can take more users offline: announce them too.
     while (pending.length > 0) {
       const friendsByUser = await this.#graph.friendsOfMany(pending);
       const allFriends = new Set<string>();
-      for (const friends of friendsByUser.values()) for (const f of friends) allFriends.add(f);
+      for (const friends of friendsByUser.values()) {
+        for (const f of friends) if (!sweep?.offlineInRun.has(f)) allFriends.add(f);
+      }
       const connections =
         allFriends.size > 0
-          ? await this.#store.connectionsOf([...allFriends], seenSince)
+          ? await this.#store.connectionsOf([...allFriends], sweep?.seenSince)
           : new Map();
       const reports = await Promise.all(
         pending.map((userId) => {

@@ -1,5 +1,6 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import {
+  ConfigError,
   type FriendGraph,
   type FriendGraphSeed,
   GraphUnavailableError,
@@ -394,6 +395,108 @@ describe('PresenceService', () => {
       expect(w.notifier.framesFor('a1')).toEqual([]);
       expect(w.notifier.framesFor('c1')).toEqual([]);
       expect(w.notifier.closed.sort()).toEqual(['a1', 'c1']);
+    });
+
+    it('reads no friend it took offline itself, and announces before it closes', async () => {
+      const steps: string[] = [];
+      const spy: PresenceStore = override<PresenceStore>(w.store, {
+        sweep: async (cutoff: number, limit: number) => {
+          steps.push('store-sweep');
+          return w.store.sweep(cutoff, limit);
+        },
+        connectionsOf: async (ids: readonly string[], seenSince?: number) => {
+          steps.push(`read ${[...ids].sort().join(',')}`);
+          return w.store.connectionsOf(ids, seenSince);
+        },
+      });
+      const notifier = override(w.notifier, {
+        send: async (ids: readonly string[], frame: ServerFrame) => {
+          steps.push(`send ${frame.type}`);
+          return w.notifier.send(ids, frame);
+        },
+        close: async (ids: readonly string[]) => {
+          steps.push(`close ${[...ids].sort().join(',')}`);
+          return w.notifier.close(ids);
+        },
+      });
+      const service = new PresenceService({
+        store: spy,
+        graph: w.graph,
+        notifier,
+        clock: w.clock,
+        timeoutMs: TIMEOUT,
+        sweepBatchSize: 1,
+      });
+      await service.connect(conn('alice', 'a1'));
+      await service.connect(conn('carol', 'c1'));
+      w.clock.advance(1);
+      await service.connect(conn('bob', 'b1'));
+      w.clock.advance(TIMEOUT);
+      steps.length = 0;
+
+      const report = await service.sweep();
+
+      // alice's friends are bob, carol and ghost (no user row); carol's is alice: carol is not read.
+      expect(steps).toEqual([
+        'store-sweep',
+        'store-sweep',
+        'read bob,ghost',
+        'send presence-timeout',
+        'close a1',
+        'close c1',
+      ]);
+      expect(report).toMatchObject({ expired: 2, offline: 2, notified: 1, closed: 2, batches: 2 });
+      expect(w.notifier.framesFor('b1')).toEqual([{ type: 'presence-timeout', userId: 'alice' }]);
+    });
+
+    it('announces every sweepAnnounceAfter users and goes on removing', async () => {
+      const steps: string[] = [];
+      const spy: PresenceStore = override<PresenceStore>(w.store, {
+        sweep: async (cutoff: number, limit: number) => {
+          const batch = await w.store.sweep(cutoff, limit);
+          steps.push(`removed ${batch.offline.join(',')}`);
+          return batch;
+        },
+      });
+      const service = new PresenceService({
+        store: spy,
+        graph: w.graph,
+        notifier: override(w.notifier, {
+          send: async (ids: readonly string[], frame: ServerFrame) => {
+            steps.push(`told ${'userId' in frame ? frame.userId : ''}`);
+            return w.notifier.send(ids, frame);
+          },
+        }),
+        clock: w.clock,
+        timeoutMs: TIMEOUT,
+        sweepBatchSize: 1,
+        sweepAnnounceAfter: 1,
+      });
+      await service.connect(conn('alice', 'a1'));
+      await service.connect(conn('dave', 'd1'));
+      w.clock.advance(1);
+      await service.connect(conn('bob', 'b1'));
+      await service.connect(conn('carol', 'c1'));
+      w.clock.advance(TIMEOUT);
+
+      const report = await service.sweep();
+
+      // One user per round: alice is announced (to bob and carol) before dave (no friends) is removed.
+      expect(steps).toEqual(['removed alice', 'told alice', 'removed dave']);
+      expect(report).toMatchObject({ expired: 2, offline: 2, notified: 2, done: true });
+      expect(w.notifier.framesFor('c1')).toEqual([{ type: 'presence-timeout', userId: 'alice' }]);
+    });
+
+    it.each([0, -1, 1.5])('rejects sweepAnnounceAfter %s with ConfigError', (bad) => {
+      expect(
+        () =>
+          new PresenceService({
+            store: w.store,
+            graph: w.graph,
+            notifier: w.notifier,
+            sweepAnnounceAfter: bad,
+          }),
+      ).toThrow(ConfigError);
     });
 
     it('keeps a silent connection exactly at the timeout and removes it one millisecond later', async () => {
