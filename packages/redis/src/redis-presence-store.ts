@@ -19,7 +19,14 @@ import {
 import calculateSlot from 'cluster-key-slot';
 import { Cluster, type ClusterNode, type ClusterOptions, Redis, type RedisOptions } from 'ioredis';
 import { DEFAULT_KEY_PREFIX, DEFAULT_SWEEP_BUCKETS, RedisKeyLayout } from './key-layout.js';
-import { DELETE_IF_EQUAL_LUA, DETACH_LUA, REMOVE_LUA, SWEEP_LUA, TOUCH_LUA } from './scripts.js';
+import {
+  DELETE_IF_EQUAL_LUA,
+  DETACH_LUA,
+  LIVE_CONNECTIONS_LUA,
+  REMOVE_LUA,
+  SWEEP_LUA,
+  TOUCH_LUA,
+} from './scripts.js';
 
 /** Default {@link RedisPresenceStoreOptions.ttlMs}: three times the 180 s presence timeout. */
 export const DEFAULT_REDIS_TTL_MS = 3 * 180_000;
@@ -70,7 +77,11 @@ interface ScriptCommands {
   presenceDetachV1(...args: (string | number)[]): Promise<Reply>;
   presenceDeleteIfEqualV1(...args: (string | number)[]): Promise<Reply>;
   presenceSweepV1(...args: (string | number)[]): Promise<Reply>;
+  presenceLiveConnectionsV1(...args: (string | number)[]): Promise<Reply>;
 }
+
+/** Users per live-connections script call: bounds how long one call holds Redis (~1 ms). */
+const LIVE_KEYS_PER_CALL = 500;
 
 const defined = new WeakSet<object>();
 
@@ -83,6 +94,8 @@ function defineScripts(client: Client): Client & ScriptCommands {
     client.defineCommand('presenceDetachV1', { lua: DETACH_LUA, numberOfKeys: 2 });
     client.defineCommand('presenceDeleteIfEqualV1', { lua: DELETE_IF_EQUAL_LUA, numberOfKeys: 1 });
     client.defineCommand('presenceSweepV1', { lua: SWEEP_LUA, numberOfKeys: 1 });
+    // Variable key count: the first argument is the number of keys.
+    client.defineCommand('presenceLiveConnectionsV1', { lua: LIVE_CONNECTIONS_LUA });
     defined.add(client);
   }
   return client as Client & ScriptCommands;
@@ -326,14 +339,46 @@ export class RedisPresenceStore implements PresenceStore {
       return result;
     }
     assertTime(seenSince, 'seenSince');
-    // The connection fields hold last-seen: read them with the hash (a page is a few hundred bytes).
-    for (const [userId, hash] of await this.#readUsers('connectionsOf', userIds, 'hgetall')) {
-      const connections: string[] = [];
-      for (const [field, value] of Object.entries(hash as Record<string, string>)) {
-        if (field.startsWith('c:') && Number(value) >= seenSince) connections.push(field.slice(2));
-      }
-      if (connections.length > 0) result.set(userId, connections);
+    if (!Array.isArray(userIds)) throw new InvalidInputError('userIds must be an array');
+    // One script per bucket (one slot) and up to LIVE_KEYS_PER_CALL users, pipelined per node:
+    // Redis compares each connection's last-seen and sends back only the live ones.
+    const byBucket = new Map<number, string[]>();
+    for (const id of new Set(userIds)) {
+      if (!isValid(() => checkUserId(id, this.#limits))) continue;
+      const bucket = this.keys.bucketOf(id);
+      const users = byBucket.get(bucket);
+      if (users) users.push(id);
+      else byBucket.set(bucket, [id]);
     }
+    const calls: Array<{ bucket: number; users: string[] }> = [];
+    for (const [bucket, users] of byBucket) {
+      for (let i = 0; i < users.length; i += LIVE_KEYS_PER_CALL) {
+        calls.push({ bucket, users: users.slice(i, i + LIVE_KEYS_PER_CALL) });
+      }
+    }
+    if (calls.length === 0) return result;
+    let replies: unknown[];
+    try {
+      replies = await this.#perNode(
+        calls,
+        (call) => call.bucket,
+        (call) => [
+          'presenceLiveConnectionsV1',
+          String(call.users.length),
+          ...call.users.map((id) => this.keys.userKey(id, call.bucket)),
+          String(seenSince),
+        ],
+      );
+    } catch (error) {
+      throw unavailable('connectionsOf', error);
+    }
+    calls.forEach((call, i) => {
+      const live = replies[i] as string[][];
+      call.users.forEach((id, j) => {
+        const connections = live[j];
+        if (connections !== undefined && connections.length > 0) result.set(id, connections);
+      });
+    });
     return result;
   }
 

@@ -133,6 +133,11 @@ describe.skipIf(clusterUnavailable() !== undefined)(
         latestPage: PAGE,
       });
       await client.script('FLUSH');
+      // In a pipeline, like the sweep's read.
+      expect(await store.connectionsOf(['bob'], T0 + 2)).toEqual(
+        new Map([['bob', [b.connectionId]]]),
+      );
+      await client.script('FLUSH');
       expect((await store.sweep(T0 + 3, 10)).expired).toEqual([b]);
       await client.script('FLUSH');
       expect(await store.removeConnection(b.connectionId)).toBeUndefined();

@@ -94,6 +94,20 @@ for (const target of targets) {
         expect(presence.get('friend-100')).toEqual({ page: PAGE, latestPage: PAGE });
         expect(connections.get('friend-4900')).toEqual([online[49]?.connectionId]);
       });
+
+      it('connectionsOf with seenSince of 5,000 users costs one pipeline per master and filters in Redis', async () => {
+        const online = Array.from({ length: 50 }, (_, i) => ref(`seen-${i * 100}`));
+        // Half were last seen at T0, half at T0 + 10.
+        for (const [i, r] of online.entries()) await store.touch(r, i % 2 === 0 ? T0 : T0 + 10);
+        const ids = Array.from({ length: 5_000 }, (_, i) => `seen-${i}`);
+        const pipeline = vi.spyOn(client, 'pipeline');
+        const live = await store.connectionsOf(ids, T0 + 10);
+        expect(pipeline.mock.calls.length).toBeLessThanOrEqual(mastersOf(client).length);
+        expect(live.size).toBe(25);
+        expect(live.get('seen-100')).toEqual([online[1]?.connectionId]);
+        expect(live.has('seen-0')).toBe(false);
+        expect((await store.connectionsOf(ids, T0)).size).toBe(50);
+      });
     });
 
     describe('key layout and TTLs', () => {
