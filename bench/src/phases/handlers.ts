@@ -559,7 +559,7 @@ export async function measureHandlers(ctx: BenchContext): Promise<void> {
     );
     if (allLatencies.length > 1) {
       report.targetNotes.push(
-        `Post-heavy targets (update-presence, the sweep) print one line per \`@connections\` stand-in latency. The verdict is the @${judged}ms line: in AWS, PostToConnection is a network call to API Gateway with tens of ms of latency, which is where the designs differ (bounded parallel posts after one batched query vs one user at a time); at 0 ms the bench process's CPU cost per post (AWS SDK + the stand-in on one 2-core box), the same for both designs, caps the ratio. ${judged} ms is a model (a timer in the stand-in), not a measurement of API Gateway. The 0 ms lines stay as measured.`,
+        `Post-heavy targets (update-presence, the sweep) print one line per \`@connections\` stand-in latency. The verdict is the @${judged}ms line: in AWS, PostToConnection is a network call to API Gateway with tens of ms of latency, which is where the designs differ (bounded parallel posts after one batched query vs one user at a time); at 0 ms the handlers' thread's CPU cost per post (the AWS SDK, on one 2-core box; the stand-in runs on a worker thread), the same for both designs, caps the ratio. ${judged} ms is a model (a timer in the stand-in), not a measurement of API Gateway. The 0 ms lines stay as measured.`,
       );
     }
 
