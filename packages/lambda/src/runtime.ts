@@ -88,6 +88,7 @@ export function createRuntime(
       : createApiGatewayNotifier({
           endpoint: config.websocketCallbackUrl,
           ...(config.awsRegion === undefined ? {} : { region: config.awsRegion }),
+          transport: config.gatewayTransport,
           logger,
         }));
   const service = createPresenceService({

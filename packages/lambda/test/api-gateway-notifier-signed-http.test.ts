@@ -6,7 +6,12 @@ import {
 import { ConfigError, type ServerFrame } from '@presence/core';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { GATEWAY_REQUEST_TIMEOUT_MS } from '../src/gateway-transport.js';
-import { type ApiGatewayNotifierOptions, createApiGatewayNotifier } from '../src/index.js';
+import {
+  type ApiGatewayNotifierOptions,
+  createApiGatewayNotifier,
+  createRuntime,
+  parseConfig,
+} from '../src/index.js';
 import { type CapturedRequest, CaptureGateway } from './support/capture-gateway.js';
 import { signedHeadersOf, verifySigV4 } from './support/sigv4-verifier.js';
 
@@ -189,6 +194,36 @@ describe("createApiGatewayNotifier({ transport: 'signed-http' })", () => {
 
   it('refuses a client of its own, which only the sdk transport uses', () => {
     expect(() => notifier({ client: sdkClient() })).toThrow(ConfigError);
+  });
+});
+
+describe('GATEWAY_TRANSPORT', () => {
+  it.each([
+    ['signed-http', false],
+    [undefined, true],
+  ])('%s: the runtime notifier sends through that transport', async (value, bySdk) => {
+    // Prepare: the deployed environment (the functions' credentials come from the environment).
+    vi.stubEnv('AWS_PROFILE', undefined);
+    vi.stubEnv('AWS_ACCESS_KEY_ID', credentials.accessKeyId);
+    vi.stubEnv('AWS_SECRET_ACCESS_KEY', credentials.secretAccessKey);
+    vi.stubEnv('AWS_SESSION_TOKEN', credentials.sessionToken);
+    const config = parseConfig({
+      REDIS_URL: 'redis://127.0.0.1:6379',
+      DATABASE_URL: 'postgres://postgres@127.0.0.1:5432/test',
+      AUTH_COGNITO_USER_POOL_ID: 'us-east-1_AbCdEf123',
+      WEBSOCKET_CALLBACK_URL: endpoint(),
+      AWS_REGION: 'us-east-1',
+      GATEWAY_TRANSPORT: value,
+    });
+    const runtime = createRuntime(config);
+    // Act
+    const report = await runtime.notifier?.send(['CmRunUIAMCJ5w='], frame);
+    await runtime.close();
+    // Assess: only the SDK sends its user agent header.
+    expect(report?.delivered).toEqual(['CmRunUIAMCJ5w=']);
+    const [request] = gateway.requests as [CapturedRequest];
+    expect('x-amz-user-agent' in request.headers).toBe(bySdk);
+    expect(await verifySigV4(request, credentials.secretAccessKey)).toEqual({ ok: true });
   });
 });
 

@@ -301,6 +301,7 @@ describe('tuning', () => {
       logRetention: logs.RetentionDays.ONE_WEEK,
       tracingEnabled: true,
       cloudWatchRole: true,
+      gatewayTransport: 'signed-http',
     });
     const template = Template.fromStack(stack);
     // THEN
@@ -309,6 +310,7 @@ describe('tuning', () => {
       PRESENCE_TIMEOUT_SECONDS: '300',
       PRESENCE_SWEEP_BATCH_SIZE: '200',
       LOG_LEVEL: 'warn',
+      GATEWAY_TRANSPORT: 'signed-http',
     });
     expect(
       JSON.stringify(envOf(template, stack, api.functions.timeout).WEBSOCKET_CALLBACK_URL),
@@ -438,6 +440,11 @@ describe('prop validation', () => {
       /redisShardCount needs redisClusterModeEnabled/,
     ],
     ['a bad key prefix', { redisKeyPrefix: 'has space' }, /redisKeyPrefix must be 1-64 characters/],
+    [
+      'an unknown gateway transport',
+      { gatewayTransport: 'fetch' as PresenceApiProps['gatewayTransport'] },
+      /gatewayTransport must be 'sdk' or 'signed-http', got "fetch"/,
+    ],
   ];
   for (const [what, overrides, message] of invalid) {
     it(`rejects ${what}`, () => {

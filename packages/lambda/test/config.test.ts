@@ -57,6 +57,7 @@ describe('parseConfig', () => {
         userIdClaim: 'cognito:username',
       },
       websocketCallbackUrl: minimal.WEBSOCKET_CALLBACK_URL,
+      gatewayTransport: 'sdk',
       corsAllowedOrigins: [],
       awsRegion: 'us-east-1',
     });
@@ -81,6 +82,7 @@ describe('parseConfig', () => {
       CORS_ALLOWED_ORIGINS:
         'https://chat.example.com, chrome-extension://abcdefghijklmnopabcdefghijklmnop,http://localhost:4200',
       WEBSOCKET_CALLBACK_URL: 'https://a1b2c3d4e5.execute-api.us-east-1.amazonaws.com/prod/',
+      GATEWAY_TRANSPORT: 'signed-http',
     });
     expect(config).toMatchObject({
       timeoutSeconds: 240,
@@ -100,6 +102,7 @@ describe('parseConfig', () => {
         'http://localhost:4200',
       ],
       websocketCallbackUrl: 'https://a1b2c3d4e5.execute-api.us-east-1.amazonaws.com/prod',
+      gatewayTransport: 'signed-http',
     });
   });
 
@@ -128,8 +131,15 @@ describe('parseConfig', () => {
   });
 
   it('treats empty strings as unset (CloudFormation writes "" for absent optionals)', () => {
-    const config = parseConfig({ ...minimal, LOG_LEVEL: '', REDIS_KEY_PREFIX: ' ', DB_SSL: '' });
+    const config = parseConfig({
+      ...minimal,
+      LOG_LEVEL: '',
+      REDIS_KEY_PREFIX: ' ',
+      DB_SSL: '',
+      GATEWAY_TRANSPORT: '',
+    });
     expect(config.logLevel).toBe('info');
+    expect(config.gatewayTransport).toBe('sdk');
     expect(config.redis.keyPrefix).toBe('presence');
     expect(config.database.ssl).toBe('verify-full');
   });
@@ -160,6 +170,7 @@ describe('parseConfig', () => {
       AUTH_JWKS_URL: 'http://keys.example.com/jwks.json',
       AUTH_COGNITO_CLIENT_ID: 'client',
       WEBSOCKET_CALLBACK_URL: 'ftp://gateway',
+      GATEWAY_TRANSPORT: 'fast',
       CORS_ALLOWED_ORIGINS: 'https://ok.example.com,https://bad.example.com/path',
     };
     // Act
@@ -183,6 +194,7 @@ describe('parseConfig', () => {
       'AUTH_JWKS_URL',
       'AUTH_COGNITO_CLIENT_ID',
       'WEBSOCKET_CALLBACK_URL',
+      'GATEWAY_TRANSPORT must be sdk or signed-http',
       'CORS_ALLOWED_ORIGINS',
     ]) {
       expect(message).toContain(name);

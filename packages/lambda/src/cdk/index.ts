@@ -12,6 +12,7 @@ export { PresenceApi, type PresenceRedisEndpoint } from './presence-api.js';
 export type {
   PresenceApiProps,
   PresenceDatabaseConnection,
+  PresenceGatewayTransport,
   PresenceLogLevel,
   PresenceRedisConnection,
   PresenceRestAuthorization,

@@ -417,6 +417,7 @@ export class PresenceApi extends Construct implements ec2.IConnectable {
       AUTH_USER_ID_CLAIM: props.userIdClaim,
       CORS_ALLOWED_ORIGINS:
         resolved.allowedOrigins.length > 0 ? resolved.allowedOrigins.join(',') : undefined,
+      GATEWAY_TRANSPORT: props.gatewayTransport,
     };
     return Object.fromEntries(
       Object.entries(env).filter((entry): entry is [string, string] => entry[1] !== undefined),
@@ -754,6 +755,15 @@ function validateProps(props: PresenceApiProps): void {
   }
   if (props.restAuthorization === 'cognito' && !props.userPool) {
     problems.push('restAuthorization "cognito" needs userPool');
+  }
+  if (
+    props.gatewayTransport !== undefined &&
+    props.gatewayTransport !== 'sdk' &&
+    props.gatewayTransport !== 'signed-http'
+  ) {
+    problems.push(
+      `gatewayTransport must be 'sdk' or 'signed-http', got "${props.gatewayTransport}"`,
+    );
   }
   if (props.redisKeyPrefix !== undefined && !/^[A-Za-z0-9_.:-]{1,64}$/.test(props.redisKeyPrefix)) {
     problems.push(

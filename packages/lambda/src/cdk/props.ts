@@ -12,6 +12,13 @@ export type PresenceLogLevel = 'debug' | 'info' | 'warn' | 'error';
 /** Who verifies the REST API's callers: the functions themselves, the Lambda authorizer, or an API Gateway Cognito authorizer. */
 export type PresenceRestAuthorization = 'handler' | 'lambda' | 'cognito';
 
+/**
+ * How the functions call the `@connections` API (`GATEWAY_TRANSPORT`): `'sdk'`, the AWS SDK client;
+ * `'signed-http'`, the same requests signed with `@smithy/signature-v4` on node:http(s), for about
+ * half the CPU per post.
+ */
+export type PresenceGatewayTransport = 'sdk' | 'signed-http';
+
 /** An existing Redis (or Valkey) the functions use instead of the ElastiCache cluster the construct would create. */
 export interface PresenceRedisConnection {
   /** Host name of the primary endpoint, or of the configuration endpoint when `cluster` is true. */
@@ -200,6 +207,12 @@ export interface PresenceApiProps {
    * @default 500
    */
   readonly sweepBatchSize?: number;
+  /**
+   * How the functions send frames to the WebSocket API (`GATEWAY_TRANSPORT`). `'signed-http'` is
+   * opt-in: it spends about half the CPU per post of the SDK client, which stays the reference.
+   * @default - the handlers' default, `'sdk'` (the variable is not set)
+   */
+  readonly gatewayTransport?: PresenceGatewayTransport;
 
   // --- Functions ---
   /**
