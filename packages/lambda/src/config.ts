@@ -41,6 +41,8 @@ export interface DatabaseConfig {
   readonly iamAuth: boolean;
   /** Schema holding the user service's tables, when not on the search path. */
   readonly schema: string | undefined;
+  /** Named prepared statements (direct connections; not behind RDS Proxy). @default false */
+  readonly preparedStatements: boolean;
 }
 
 /** Cognito user pool ID tokens (PROTOCOL.md). */
@@ -82,6 +84,8 @@ export interface PresenceConfig {
   readonly timeoutSeconds: number;
   /** Connections removed per store sweep call. @default 500 */
   readonly sweepBatchSize: number;
+  /** Users a sweep takes offline before it announces them and goes on. @default 100_000 */
+  readonly sweepAnnounceAfter: number;
   /** Least severe level written. @default 'info' */
   readonly logLevel: LogLevel;
   readonly redis: RedisConfig;
@@ -146,6 +150,7 @@ const flag = optional.pipe(
 const envSchema = z.object({
   PRESENCE_TIMEOUT_SECONDS: integer(180, 10, 86_400),
   PRESENCE_SWEEP_BATCH_SIZE: integer(500, 1, 10_000),
+  PRESENCE_SWEEP_ANNOUNCE_AFTER: integer(100_000, 1, 10_000_000),
   LOG_LEVEL: optional.pipe(
     z
       .enum(['debug', 'info', 'warn', 'error'], { error: 'must be debug, info, warn or error' })
@@ -177,6 +182,7 @@ const envSchema = z.object({
   ),
   DB_IAM_AUTH: flag,
   DB_SCHEMA: optional,
+  DB_PREPARED_STATEMENTS: flag,
   AUTH_COGNITO_USER_POOL_ID: optional,
   AUTH_COGNITO_CLIENT_ID: optional,
   AUTH_ISSUER: optional,
@@ -320,6 +326,7 @@ function toConfig(env: Env): PresenceConfig {
   return {
     timeoutSeconds: env.PRESENCE_TIMEOUT_SECONDS,
     sweepBatchSize: env.PRESENCE_SWEEP_BATCH_SIZE,
+    sweepAnnounceAfter: env.PRESENCE_SWEEP_ANNOUNCE_AFTER,
     logLevel: env.LOG_LEVEL,
     redis: {
       url: redisUrl,
@@ -338,6 +345,7 @@ function toConfig(env: Env): PresenceConfig {
       ssl: env.DB_SSL ?? (viaUrl ? undefined : 'verify-full'),
       iamAuth: env.DB_IAM_AUTH,
       schema: env.DB_SCHEMA,
+      preparedStatements: env.DB_PREPARED_STATEMENTS,
     },
     auth,
     websocketCallbackUrl: env.WEBSOCKET_CALLBACK_URL?.replace(/\/+$/, ''),
@@ -375,12 +383,14 @@ function crossCheckLoose(env: Record<string, string | undefined>): string[] {
 const FIELD_CHECKED = new Set([
   'PRESENCE_TIMEOUT_SECONDS',
   'PRESENCE_SWEEP_BATCH_SIZE',
+  'PRESENCE_SWEEP_ANNOUNCE_AFTER',
   'LOG_LEVEL',
   'REDIS_CLUSTER',
   'REDIS_KEY_PREFIX',
   'DB_PORT',
   'DB_SSL',
   'DB_IAM_AUTH',
+  'DB_PREPARED_STATEMENTS',
   'GATEWAY_TRANSPORT',
 ]);
 

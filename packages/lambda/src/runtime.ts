@@ -98,6 +98,7 @@ export function createRuntime(
     ...(overrides.clock === undefined ? {} : { clock: overrides.clock }),
     timeoutMs: config.timeoutSeconds * 1000,
     sweepBatchSize: config.sweepBatchSize,
+    sweepAnnounceAfter: config.sweepAnnounceAfter,
     // The handlers write one info line per invocation with the same counts plus latency; the
     // service's own info lines would double them, so they go to debug.
     logger: demoteInfo(logger),
@@ -231,6 +232,7 @@ async function buildGraph(
   const common = {
     ...(db.schema === undefined ? {} : { schema: db.schema }),
     ...(ssl === undefined ? {} : { ssl }),
+    preparedStatements: db.preparedStatements,
     logger,
   };
   if (db.connectionString !== undefined) {

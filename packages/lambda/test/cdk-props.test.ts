@@ -291,6 +291,7 @@ describe('tuning', () => {
       presenceTimeoutSeconds: 300,
       sweepIntervalSeconds: 120,
       sweepBatchSize: 200,
+      sweepAnnounceAfter: 20_000,
       stageName: 'v1',
       throttlingRateLimitPerSecond: 500,
       throttlingBurstLimit: 1000,
@@ -309,6 +310,7 @@ describe('tuning', () => {
     expect(envOf(template, stack, api.functions.timeout)).toMatchObject({
       PRESENCE_TIMEOUT_SECONDS: '300',
       PRESENCE_SWEEP_BATCH_SIZE: '200',
+      PRESENCE_SWEEP_ANNOUNCE_AFTER: '20000',
       LOG_LEVEL: 'warn',
       GATEWAY_TRANSPORT: 'signed-http',
     });
@@ -387,6 +389,11 @@ describe('prop validation', () => {
       'too little memory',
       { memorySizeMb: 64 },
       /memorySizeMb must be an integer from 128 to 10240/,
+    ],
+    [
+      'a sweep round of no users',
+      { sweepAnnounceAfter: 0 },
+      /sweepAnnounceAfter must be an integer from 1 to 10000000/,
     ],
     [
       'a huge sweep batch',
@@ -484,6 +491,32 @@ describe('prop validation', () => {
           baseProps(f, { database: { proxy, databaseName: 'users' } }),
         ),
     ).toThrow(/database\.username is required with database\.proxy/);
+    expect(
+      () =>
+        new PresenceApi(
+          f.stack,
+          'PreparedBehindProxy',
+          baseProps(f, {
+            database: { proxy, username: 'u', databaseName: 'users', preparedStatements: true },
+          }),
+        ),
+    ).toThrow(/database\.preparedStatements cannot be used with database\.proxy/);
+    const direct = new PresenceApi(
+      f.stack,
+      'PreparedDirect',
+      baseProps(f, {
+        database: {
+          host: 'db',
+          databaseName: 'users',
+          credentials: f.dbSecret,
+          preparedStatements: true,
+        },
+      }),
+    );
+    expect(
+      envOf(Template.fromStack(f.stack), f.stack, direct.functions['get-presence'])
+        .DB_PREPARED_STATEMENTS,
+    ).toBe('true');
     expect(
       () =>
         new PresenceApi(

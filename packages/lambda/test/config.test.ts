@@ -31,6 +31,7 @@ describe('parseConfig', () => {
     expect(config).toEqual({
       timeoutSeconds: 180,
       sweepBatchSize: 500,
+      sweepAnnounceAfter: 100_000,
       logLevel: 'info',
       redis: {
         url: minimal.REDIS_URL,
@@ -49,6 +50,7 @@ describe('parseConfig', () => {
         ssl: 'verify-full',
         iamAuth: false,
         schema: undefined,
+        preparedStatements: false,
       },
       auth: {
         kind: 'cognito',
@@ -69,6 +71,7 @@ describe('parseConfig', () => {
       ...minimal,
       PRESENCE_TIMEOUT_SECONDS: '240',
       PRESENCE_SWEEP_BATCH_SIZE: '250',
+      PRESENCE_SWEEP_ANNOUNCE_AFTER: '20000',
       LOG_LEVEL: 'debug',
       REDIS_CLUSTER: 'true',
       REDIS_AUTH_SECRET_ARN:
@@ -78,6 +81,7 @@ describe('parseConfig', () => {
       DB_SSL: 'require',
       DB_IAM_AUTH: 'true',
       DB_SCHEMA: 'users_v2',
+      DB_PREPARED_STATEMENTS: 'true',
       AUTH_COGNITO_CLIENT_ID: 'client-a, client-b',
       CORS_ALLOWED_ORIGINS:
         'https://chat.example.com, chrome-extension://abcdefghijklmnopabcdefghijklmnop,http://localhost:4200',
@@ -87,6 +91,7 @@ describe('parseConfig', () => {
     expect(config).toMatchObject({
       timeoutSeconds: 240,
       sweepBatchSize: 250,
+      sweepAnnounceAfter: 20_000,
       logLevel: 'debug',
       redis: {
         cluster: true,
@@ -94,7 +99,13 @@ describe('parseConfig', () => {
         keyPrefix: 'presence-prod',
         authSecretArn: expect.stringContaining('redis'),
       },
-      database: { port: 6543, ssl: 'require', iamAuth: true, schema: 'users_v2' },
+      database: {
+        port: 6543,
+        ssl: 'require',
+        iamAuth: true,
+        schema: 'users_v2',
+        preparedStatements: true,
+      },
       auth: { kind: 'cognito', clientIds: ['client-a', 'client-b'] },
       corsAllowedOrigins: [
         'https://chat.example.com',
@@ -156,6 +167,7 @@ describe('parseConfig', () => {
     const env = {
       PRESENCE_TIMEOUT_SECONDS: 'three minutes',
       PRESENCE_SWEEP_BATCH_SIZE: '0',
+      PRESENCE_SWEEP_ANNOUNCE_AFTER: '-5',
       LOG_LEVEL: 'verbose',
       REDIS_URL: 'http://cache:6379',
       REDIS_CLUSTER: 'yes',
@@ -165,6 +177,7 @@ describe('parseConfig', () => {
       DB_PORT: '70000',
       DB_SSL: 'prefer',
       DB_IAM_AUTH: 'maybe',
+      DB_PREPARED_STATEMENTS: 'sometimes',
       DB_SCHEMA: 'drop table;',
       AUTH_ISSUER: 'not a url',
       AUTH_JWKS_URL: 'http://keys.example.com/jwks.json',
@@ -179,6 +192,7 @@ describe('parseConfig', () => {
     for (const name of [
       'PRESENCE_TIMEOUT_SECONDS',
       'PRESENCE_SWEEP_BATCH_SIZE',
+      'PRESENCE_SWEEP_ANNOUNCE_AFTER',
       'LOG_LEVEL',
       'REDIS_URL',
       'REDIS_CLUSTER',
@@ -187,6 +201,7 @@ describe('parseConfig', () => {
       'DB_PORT',
       'DB_SSL',
       'DB_IAM_AUTH',
+      'DB_PREPARED_STATEMENTS',
       'DB_SCHEMA',
       'DB_NAME',
       'DB_USER',

@@ -395,6 +395,8 @@ export class PresenceApi extends Construct implements ec2.IConnectable {
     const env: Record<string, string | undefined> = {
       PRESENCE_TIMEOUT_SECONDS: String(resolved.presenceTimeoutSeconds),
       PRESENCE_SWEEP_BATCH_SIZE: String(props.sweepBatchSize ?? 500),
+      PRESENCE_SWEEP_ANNOUNCE_AFTER:
+        props.sweepAnnounceAfter === undefined ? undefined : String(props.sweepAnnounceAfter),
       LOG_LEVEL: props.logLevel ?? 'info',
       REDIS_URL: this.redisEndpoint.url,
       REDIS_CLUSTER: String(this.redisEndpoint.cluster),
@@ -409,6 +411,7 @@ export class PresenceApi extends Construct implements ec2.IConnectable {
       DB_IAM_AUTH: database.proxy ? 'true' : undefined,
       DB_SSL: resolved.dbSsl,
       DB_SCHEMA: database.schema,
+      DB_PREPARED_STATEMENTS: database.preparedStatements ? 'true' : undefined,
       AUTH_COGNITO_USER_POOL_ID: props.userPool?.userPoolId,
       AUTH_COGNITO_CLIENT_ID: props.userPoolClients?.map((c) => c.userPoolClientId).join(','),
       AUTH_ISSUER: props.authIssuerUrl,
@@ -722,6 +725,11 @@ function validateProps(props: PresenceApiProps): void {
   if (bad(props.sweepBatchSize, (n) => isPositiveInteger(n) && n <= 10_000)) {
     problems.push(`sweepBatchSize must be an integer from 1 to 10000, got ${props.sweepBatchSize}`);
   }
+  if (bad(props.sweepAnnounceAfter, (n) => isPositiveInteger(n) && n <= 10_000_000)) {
+    problems.push(
+      `sweepAnnounceAfter must be an integer from 1 to 10000000, got ${props.sweepAnnounceAfter}`,
+    );
+  }
   if (bad(props.memorySizeMb, (n) => Number.isInteger(n) && n >= 128 && n <= 10240)) {
     problems.push(`memorySizeMb must be an integer from 128 to 10240, got ${props.memorySizeMb}`);
   }
@@ -830,6 +838,11 @@ function databaseProblems(database: PresenceDatabaseConnection): string[] {
   }
   if (database.schema !== undefined && !/^[A-Za-z_][A-Za-z0-9_$]{0,62}$/.test(database.schema)) {
     problems.push(`database.schema must be a plain SQL identifier, got "${database.schema}"`);
+  }
+  if (database.proxy && database.preparedStatements) {
+    problems.push(
+      'database.preparedStatements cannot be used with database.proxy (a prepared statement pins the RDS Proxy session)',
+    );
   }
   if (database.proxy && database.host) {
     problems.push(
