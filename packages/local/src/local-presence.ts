@@ -85,6 +85,20 @@ export interface LocalPresenceOptions {
   readonly restAuthorizer?: boolean;
   /** API Gateway closes connections idle for this long. @default 600 */
   readonly idleTimeoutSeconds?: number;
+  /**
+   * WebSocket handler invocations (`$connect`, routes, `$disconnect`) running at once, like Lambda
+   * concurrency; the others wait, in order, in front of the handlers. Every handler shares this
+   * process's event loop, pg pool and `@connections` client: left unbounded, an invocation that
+   * starts behind hundreds of others times out waiting for them and its frames are lost.
+   * @default 8
+   */
+  readonly maxConcurrentInvocations?: number;
+  /**
+   * Waiting invocations past which the gateway stops reading WebSocket connections (TCP
+   * backpressure) until half have started, with a `warn` log line of counts. Nothing is dropped.
+   * @default 2000
+   */
+  readonly maxQueuedInvocations?: number;
   /** Structured logger of the gateway and the handlers. @default JSON lines on stdout at `env.LOG_LEVEL` or info */
   readonly logger?: Logger;
 }
@@ -109,8 +123,13 @@ export interface LocalPresence {
   readonly connections: number;
   /** Signs an ID token for `userId` that the server accepts. */
   issueToken(userId: string, options?: IssueTokenOptions): Promise<string>;
-  /** Resolves when every gateway task in flight (routes, `$connect`, `$disconnect`) has finished. */
+  /**
+   * Resolves when every gateway task accepted (queued or running `$connect`, routes, `$disconnect`,
+   * a sweep in progress) has finished and every frame posted to `@connections` is written to its socket.
+   */
   settle(): Promise<void>;
+  /** WebSocket handler invocations running and waiting now. */
+  readonly invocations: { readonly running: number; readonly queued: number };
   /** Runs the `timeout` handler now (after any run in progress) and returns its report. */
   sweepNow(): Promise<SweepReport>;
   /** Closes sockets (1001, `$disconnect` run), stops the timer, closes the runtime. Idempotent. */
@@ -182,6 +201,12 @@ export async function startLocalPresence(
     ...(options.idleTimeoutSeconds === undefined
       ? {}
       : { idleTimeoutSeconds: options.idleTimeoutSeconds }),
+    ...(options.maxConcurrentInvocations === undefined
+      ? {}
+      : { maxConcurrentInvocations: options.maxConcurrentInvocations }),
+    ...(options.maxQueuedInvocations === undefined
+      ? {}
+      : { maxQueuedInvocations: options.maxQueuedInvocations }),
   });
   const connections = createConnectionsEndpoint(gateway);
   const rest = createRestGateway({
@@ -284,6 +309,8 @@ export async function startLocalPresence(
       credentials: { accessKeyId: 'PRESENCELOCAL', secretAccessKey: 'presence-local' },
       requestHandler: { httpAgent: agent, connectionTimeout: 2000, requestTimeout: 5000 },
       maxAttempts: 2,
+      // As the notifier's own client: one resolved middleware stack, not one per frame.
+      cacheMiddleware: true,
     });
     const notifier = createApiGatewayNotifier({ endpoint: url, client: managementClient, logger });
     const store =
@@ -360,7 +387,14 @@ export async function startLocalPresence(
     },
     issueToken: (userId, tokenOptions) => tokenIssuer.issueToken(userId, tokenOptions),
     sweepNow: sweep,
-    settle: () => gateway.settle(),
+    get invocations() {
+      return gateway.invocations;
+    },
+    async settle() {
+      // A sweep posts and closes sockets; their $disconnect runs land in the gateway's tasks.
+      await sweeping?.catch(() => undefined);
+      await gateway.settle();
+    },
     close() {
       closing ??= (async () => {
         clearInterval(timer);

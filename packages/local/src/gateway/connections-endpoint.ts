@@ -63,7 +63,7 @@ export function createConnectionsEndpoint(gateway: WebSocketGateway) {
           error(response, 413, 'PayloadTooLargeException', 'Payload too large');
           return true;
         }
-        const outcome = await gateway.post(connectionId, body);
+        const outcome = gateway.post(connectionId, body);
         if (outcome === 'gone') error(response, 410, 'GoneException', 'Gone');
         else {
           response.writeHead(200, { 'Content-Length': 0, 'x-amzn-RequestId': crypto.randomUUID() });

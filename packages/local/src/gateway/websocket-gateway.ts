@@ -14,9 +14,16 @@ import {
   requestFactsOf,
 } from './events.js';
 import type { GatewayHandlers, RouteResult } from './handlers.js';
+import { InvocationQueue } from './invocation-queue.js';
 
 /** API Gateway's WebSocket message size limit (128 KB); larger messages close the socket with 1009. */
 export const MAX_MESSAGE_BYTES = 128 * 1024;
+
+/** Default of {@link WebSocketGatewayOptions.maxConcurrentInvocations}. */
+export const DEFAULT_MAX_CONCURRENT_INVOCATIONS = 8;
+
+/** Default of {@link WebSocketGatewayOptions.maxQueuedInvocations}. */
+export const DEFAULT_MAX_QUEUED_INVOCATIONS = 2000;
 
 /** Options of {@link WebSocketGateway}. */
 export interface WebSocketGatewayOptions {
@@ -31,14 +38,25 @@ export interface WebSocketGatewayOptions {
    * @default false
    */
   readonly routeResponses?: boolean;
+  /**
+   * Handler invocations (`$connect` with its authorizer, routes, `$disconnect`) running at once, like
+   * Lambda concurrency: the others wait in front of the handlers, in order, instead of starting and
+   * spending their backend timeouts waiting on the one process's pg pool and event loop.
+   * @default 8
+   */
+  readonly maxConcurrentInvocations?: number;
+  /**
+   * Invocations waiting past which the gateway stops reading every WebSocket (TCP backpressure on
+   * the clients) until half of them have started; a `warn` with counts is logged. Nothing is dropped.
+   * @default 2000
+   */
+  readonly maxQueuedInvocations?: number;
 }
 
 interface LiveConnection {
   readonly facts: ConnectionFacts;
   readonly socket: WebSocket;
   lastActiveAt: number;
-  /** Frames of one connection are handled one after the other (see README: ordering). */
-  queue: Promise<void>;
   idleTimer: NodeJS.Timeout | undefined;
   /** Set when the gateway closed the socket (`DELETE @connections`, idle, shutdown). */
   closedBy: string | undefined;
@@ -77,11 +95,19 @@ export class WebSocketGateway {
   readonly #live = new Map<string, LiveConnection>();
   readonly #pending = new Set<Promise<unknown>>();
   readonly #idleMs: number;
+  /** Every handler invocation goes through it; one connection's frames run one after the other. */
+  readonly #invocations: InvocationQueue;
   #closing = false;
 
   constructor(options: WebSocketGatewayOptions) {
     this.#options = options;
     this.#idleMs = (options.idleTimeoutSeconds ?? 600) * 1000;
+    this.#invocations = new InvocationQueue({
+      concurrency: options.maxConcurrentInvocations ?? DEFAULT_MAX_CONCURRENT_INVOCATIONS,
+      maxQueued: options.maxQueuedInvocations ?? DEFAULT_MAX_QUEUED_INVOCATIONS,
+      logger: options.logger,
+      onPressure: (on) => this.#setReading(!on),
+    });
   }
 
   /** Number of open connections. */
@@ -94,13 +120,26 @@ export class WebSocketGateway {
     this.#track(this.#upgrade(request, socket, head));
   }
 
-  /** `POST @connections/{id}`: sends `data` as one text frame. */
-  async post(connectionId: string, data: Buffer): Promise<PostOutcome> {
+  /** Handler invocations running and waiting (see {@link WebSocketGatewayOptions.maxConcurrentInvocations}). */
+  get invocations(): { readonly running: number; readonly queued: number } {
+    return { running: this.#invocations.running, queued: this.#invocations.queued };
+  }
+
+  /**
+   * `POST @connections/{id}`: queues `data` as one text frame on the socket and answers at once, as
+   * API Gateway does: a slow reader must not hold the caller past its SDK timeout (which would report
+   * the frame failed, and a retry would send it twice). {@link settle} waits for the write.
+   */
+  post(connectionId: string, data: Buffer): PostOutcome {
     const live = this.#live.get(connectionId);
     if (live === undefined || live.socket.readyState !== live.socket.OPEN) return 'gone';
-    await new Promise<void>((resolve) => {
-      live.socket.send(data.toString('utf8'), () => resolve());
-    });
+    const text = data.toString('utf8');
+    this.#track(
+      new Promise<void>((resolve) => {
+        // An error here means the socket is closing: the frame goes with it, as on API Gateway.
+        live.socket.send(text, () => resolve());
+      }),
+    );
     return 'delivered';
   }
 
@@ -129,7 +168,10 @@ export class WebSocketGateway {
     return true;
   }
 
-  /** Resolves when every task in flight (upgrades, routes, `$disconnect`) has finished. */
+  /**
+   * Resolves when every task in flight or queued (upgrades, routes, `$disconnect`) has finished and
+   * every frame posted to `@connections` has been written to its socket.
+   */
   async settle(): Promise<void> {
     while (this.#pending.size > 0) await Promise.allSettled([...this.#pending]);
   }
@@ -137,6 +179,8 @@ export class WebSocketGateway {
   /** Closes every socket with 1001 and waits for their `$disconnect` (bounded by `timeoutMs`). */
   async close(timeoutMs = 5000): Promise<void> {
     this.#closing = true;
+    // Paused sockets would not read the clients' close frames.
+    this.#setReading(true);
     for (const live of this.#live.values()) this.#closeLive(live, 1001, 'Going away', 'shutdown');
     const drained = Promise.allSettled([...this.#pending]);
     let timer: NodeJS.Timeout | undefined;
@@ -174,7 +218,9 @@ export class WebSocketGateway {
     const handlers = await this.#options.handlers();
     let policy: APIGatewayAuthorizerResult;
     try {
-      policy = await handlers.authorizer(authorizerEvent(api, facts, query, connectionId, now));
+      policy = await this.#invocations.run(connectionId, () =>
+        handlers.authorizer(authorizerEvent(api, facts, query, connectionId, now)),
+      );
     } catch (error) {
       if (error instanceof Error && error.message === 'Unauthorized') {
         log.info({ op: 'ws-connect', status: 401 }, 'connect refused by the authorizer');
@@ -196,7 +242,9 @@ export class WebSocketGateway {
     };
     let result: RouteResult;
     try {
-      result = await handlers.connect(connectEvent(api, connection, query, now));
+      result = await this.#invocations.run(connectionId, () =>
+        handlers.connect(connectEvent(api, connection, query, now)),
+      );
     } catch (error) {
       log.warn({ op: 'ws-connect', err: describe(error) }, 'connect handler failed');
       return refuse(socket, 502, 'Bad Gateway');
@@ -219,11 +267,11 @@ export class WebSocketGateway {
       facts,
       socket,
       lastActiveAt: facts.connectedAt,
-      queue: Promise.resolve(),
       idleTimer: undefined,
       closedBy: undefined,
     };
     this.#live.set(facts.connectionId, live);
+    if (this.#invocations.saturated) socket.pause();
     this.#armIdle(live);
     socket.on('message', (data, isBinary) => this.#onMessage(live, data, isBinary));
     socket.on('error', () => {
@@ -240,8 +288,8 @@ export class WebSocketGateway {
             : code === 1005
               ? 'Client-side close frame status not set'
               : 'Client closed the connection';
-      const work = live.queue.then(() => this.#disconnect(facts, code, why));
-      this.#track(work);
+      // After the connection's queued frames, as API Gateway's $disconnect comes last.
+      this.#track(this.#disconnect(facts, code, why));
     });
   }
 
@@ -260,9 +308,7 @@ export class WebSocketGateway {
     const body = Buffer.isBuffer(data)
       ? data.toString('utf8')
       : Buffer.concat(data as Buffer[]).toString('utf8');
-    const work = live.queue.then(() => this.#route(live, body));
-    live.queue = work.catch(() => undefined);
-    this.#track(work);
+    this.#track(this.#route(live, body));
   }
 
   async #route(live: LiveConnection, body: string): Promise<void> {
@@ -270,9 +316,13 @@ export class WebSocketGateway {
     const handlers = await this.#options.handlers();
     const method: keyof GatewayHandlers =
       routeKey === '$default' ? 'default' : ROUTES[routeKey as keyof typeof ROUTES];
-    const event = messageEvent(this.#options.api(), live.facts, routeKey, body, Date.now());
+    let requestId = '';
     try {
-      const result = (await handlers[method](event as never)) as RouteResult;
+      const result = (await this.#invocations.run(live.facts.connectionId, () => {
+        const event = messageEvent(this.#options.api(), live.facts, routeKey, body, Date.now());
+        requestId = (event.requestContext as { requestId: string }).requestId;
+        return handlers[method](event as never);
+      })) as RouteResult;
       if (
         (this.#options.routeResponses ?? false) &&
         typeof result?.body === 'string' &&
@@ -289,7 +339,7 @@ export class WebSocketGateway {
       this.#reply(live, {
         message: 'Internal server error',
         connectionId: live.facts.connectionId,
-        requestId: (event.requestContext as { requestId: string }).requestId,
+        requestId,
       });
     }
   }
@@ -297,11 +347,19 @@ export class WebSocketGateway {
   async #disconnect(facts: ConnectionFacts, code: number, reason: string): Promise<void> {
     const handlers = await this.#options.handlers();
     try {
-      await handlers.disconnect(
-        disconnectEvent(this.#options.api(), facts, code, reason, Date.now()),
+      await this.#invocations.run(facts.connectionId, () =>
+        handlers.disconnect(disconnectEvent(this.#options.api(), facts, code, reason, Date.now())),
       );
     } catch (error) {
       this.#options.logger.warn({ op: 'ws-disconnect', err: describe(error) }, 'disconnect failed');
+    }
+  }
+
+  /** Stops or restarts reading every socket: the queue's backpressure on the clients. */
+  #setReading(on: boolean): void {
+    for (const live of this.#live.values()) {
+      if (on) live.socket.resume();
+      else live.socket.pause();
     }
   }
 
