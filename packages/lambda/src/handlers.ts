@@ -77,6 +77,8 @@ const systemClock: Clock = { now: () => Date.now() };
 interface WebSocketStep {
   readonly status?: number;
   readonly fields?: Record<string, unknown>;
+  /** Level of the invocation's line. @default 'info' */
+  readonly level?: 'debug' | 'info';
 }
 
 interface RestStep {
@@ -107,17 +109,18 @@ export function createHandlers(source: RuntimeSource): PresenceHandlers {
         parsed = parseWebSocketEvent(event);
         const step = await run(runtime, parsed);
         const status = step.status ?? 200;
-        runtime.logger.info(
-          {
-            op,
-            userId: parsed.userId,
-            requestId: parsed.requestId,
-            status,
-            latencyMs: since(started),
-            ...step.fields,
-          },
+        // A heartbeat is the most frequent invocation and says nothing the Lambda REPORT line does
+        // not: its line is at debug (a re-registration or a failure still logs at info / error).
+        const fields = {
           op,
-        );
+          userId: parsed.userId,
+          requestId: parsed.requestId,
+          status,
+          latencyMs: since(started),
+          ...step.fields,
+        };
+        if (step.level === 'debug') runtime.logger.debug(fields, op);
+        else runtime.logger.info(fields, op);
         return { statusCode: status };
       } catch (error) {
         const status = httpStatusOf(error);
@@ -143,7 +146,7 @@ export function createHandlers(source: RuntimeSource): PresenceHandlers {
           return { fields: { action: 'rejected', code: outcome.reply.code } };
         }
         return outcome.action === 'heartbeat'
-          ? { fields: { action: 'heartbeat' } }
+          ? { fields: { action: 'heartbeat' }, level: 'debug' }
           : {
               fields: {
                 action: 'update-presence',

@@ -299,6 +299,7 @@ describe.skipIf(!available)(
         // Prepare
         const alice = await connect(ALICE);
         world.clock.advance(170_000);
+        const before = world.logs.length;
         // Act
         const result = await world.handlers.heartbeat(
           webSocketEvent('websocket-heartbeat', { userId: ALICE, connectionId: alice }),
@@ -312,6 +313,10 @@ describe.skipIf(!available)(
         expect(result).toEqual({ statusCode: 200 });
         expect(report.expired).toBe(0);
         expect(await world.store.userOfConnection(alice)).toBe(ALICE);
+        // The most frequent invocation logs its line at debug only.
+        const lines = world.logs.slice(before).filter((l) => l.op === 'heartbeat');
+        expect(lines.map((l) => l.level)).toEqual(['debug']);
+        expect(lines[0]).toMatchObject({ status: 200, action: 'heartbeat', userId: ALICE });
         await world.handlers.disconnect(
           webSocketEvent('websocket-disconnect', { connectionId: alice }),
         );
