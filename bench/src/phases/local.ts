@@ -1,12 +1,13 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { createRequire } from 'node:module';
 import type { FriendGraph, Logger, PresenceStore } from '@presence/core';
 import { Redis } from 'ioredis';
-import WebSocket from 'ws';
-import { forEachLimited, loadLocal, loadPostgres, loadRedis } from '../adapters.js';
+import { loadLocal, loadPostgres, loadRedis } from '../adapters.js';
 import { userId } from '../dataset.js';
 import { PG_CONFIG } from '../pg-seed.js';
 import { startProgress } from '../progress.js';
-import { percentile } from '../stats.js';
 import type { BenchContext } from './context.js';
+import { clientProcess } from './local-clients.js';
 
 interface LocalModule {
   startLocalPresence(options: {
@@ -22,20 +23,65 @@ interface LocalModule {
     issueToken(userId: string): Promise<string>;
     settle(): Promise<void>;
     close(): Promise<void>;
+    readonly invocations?: { readonly running: number; readonly queued: number };
   }>;
 }
 
 const quiet: Logger = { debug() {}, info() {}, warn() {}, error() {} };
 const UPDATE_EVERY_MS = 3000;
-/** Wait after the last update and the server's settle() before counting lost frames. */
-const DRAIN_MS = 1500;
+/** Longest wait after the last update for frames still in flight; what is missing then is LOST. */
+const DRAIN_MS = 30_000;
+
+type ChildMessage =
+  | { type: 'connected' }
+  | { type: 'error'; message: string }
+  | { type: 'progress'; sent: number; received: number; rss: number }
+  | { type: 'sent-all'; sent: number; expected: number; received: number }
+  | {
+      type: 'result';
+      sent: number;
+      expected: number;
+      received: number;
+      p50Ms: number;
+      p99Ms: number;
+      rss: number;
+    };
+
+/** Resolves with the child's next message of `type` (rejects on an error message or exit). */
+function nextMessage<T extends ChildMessage['type']>(
+  child: ChildProcess,
+  type: T,
+): Promise<Extract<ChildMessage, { type: T }>> {
+  return new Promise((resolve, reject) => {
+    const onMessage = (message: ChildMessage) => {
+      if (message.type === 'error') {
+        cleanup();
+        reject(new Error(`WebSocket clients: ${message.message}`));
+      } else if (message.type === type) {
+        cleanup();
+        resolve(message as Extract<ChildMessage, { type: T }>);
+      }
+    };
+    const onExit = (code: number | null) => {
+      cleanup();
+      reject(new Error(`WebSocket clients exited (${code}) before ${type}`));
+    };
+    const cleanup = () => {
+      child.off('message', onMessage);
+      child.off('exit', onExit);
+    };
+    child.on('message', onMessage);
+    child.once('exit', onExit);
+  });
+}
 
 /**
  * Issue 6: the local runtime (`startLocalPresence`) on real Redis + PostgreSQL, N WebSocket clients
  * (users 0..N-1: in the ring, each has its 50 friends among the others, except the first and last
- * 25), each sending update-presence every ~3 s. Every frame carries its send time in the title;
- * receivers measure send → receipt. Lost = frames expected (online friends + own echo) − received
- * after the server settled and a 1.5 s drain. Clients and server share this process (and its RSS).
+ * 25), each sending update-presence every ~3 s. The clients run in a child process (their own event
+ * loop and RSS); every frame carries its send time in the title and receivers measure send →
+ * receipt on the same clock. Lost = frames expected (online friends + own echo) − received once the
+ * server settled, or {@link DRAIN_MS} after the last update, whichever comes first.
  */
 export async function measureLocal(ctx: BenchContext): Promise<void> {
   const clients = ctx.options.wsClients;
@@ -65,12 +111,10 @@ export async function measureLocal(ctx: BenchContext): Promise<void> {
     keyFile: false,
     logger: quiet,
   });
-  const sockets: WebSocket[] = [];
+  const child = spawn(process.execPath, ['-e', `(${clientProcess.toString()})()`], {
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
   try {
-    const latencies: number[] = [];
-    let received = 0;
-    let expected = 0;
-    let sent = 0;
     const half = ctx.dataset.friends / 2;
     const onlineFriends = (u: number) => {
       let count = 0;
@@ -80,92 +124,88 @@ export async function measureLocal(ctx: BenchContext): Promise<void> {
       }
       return count;
     };
-    const progress = startProgress(`connect ${clients} WebSocket clients`);
-    await forEachLimited(
-      clients,
-      32,
-      async (u) => {
-        const token = await server.issueToken(userId(u));
-        const ws = new WebSocket(`${server.wsUrl}?Authorization=${encodeURIComponent(token)}`);
-        ws.on('message', (data) => {
-          const frame = JSON.parse(String(data)) as {
-            type?: string;
-            title?: string;
-            userId?: string;
-          };
-          if (frame.type !== 'update-presence' || !frame.title?.startsWith('bench ')) return;
-          received += 1;
-          if (frame.userId !== userId(u))
-            latencies.push(Date.now() - Number(frame.title.split(' ')[2]));
-        });
-        await new Promise<void>((resolve, reject) => {
-          ws.once('open', () => resolve());
-          ws.once('error', reject);
-        });
-        sockets[u] = ws;
-      },
-      (done) => progress.update(done / clients),
-    );
+    const progress = startProgress(`connect ${clients} WebSocket clients (child process)`);
+    const users = Array.from({ length: clients }, (_, u) => u);
+    const tokens = await Promise.all(users.map((u) => server.issueToken(userId(u))));
+    const connected = nextMessage(child, 'connected');
+    child.send({
+      type: 'config',
+      wsUrl: server.wsUrl,
+      wsPath: createRequire(import.meta.url).resolve('ws'),
+      tokens,
+      userIds: users.map(userId),
+      onlineFriends: users.map(onlineFriends),
+      wsMs: ctx.options.wsMs,
+      updateEveryMs: UPDATE_EVERY_MS,
+    });
+    await connected;
     await server.settle();
     progress.done();
-    const rss: number[] = [process.memoryUsage().rss];
+
+    const serverRss: number[] = [process.memoryUsage().rss];
+    const clientRss: number[] = [];
     const run = startProgress(`${clients} clients updating every ~${UPDATE_EVERY_MS / 1000} s`);
     const started = Date.now();
-    const timers: NodeJS.Timeout[] = [];
-    await new Promise<void>((resolve) => {
-      sockets.forEach((ws, u) => {
-        const tick = () => {
-          if (Date.now() - started >= ctx.options.wsMs) return;
-          sent += 1;
-          expected += onlineFriends(u) + 1;
-          ws.send(
-            JSON.stringify({
-              action: 'update-presence',
-              url: `https://example.com/p/${u}`,
-              title: `bench ${u} ${Date.now()}`,
-            }),
-          );
-          timers.push(setTimeout(tick, UPDATE_EVERY_MS * (0.5 + Math.random())));
-        };
-        timers.push(setTimeout(tick, Math.random() * UPDATE_EVERY_MS));
-      });
-      const sampler = setInterval(() => {
-        rss.push(process.memoryUsage().rss);
-        run.update((Date.now() - started) / ctx.options.wsMs, `${sent} sent`);
-      }, 1000);
-      setTimeout(() => {
-        clearInterval(sampler);
-        resolve();
-      }, ctx.options.wsMs);
-    });
-    for (const t of timers) clearTimeout(t);
-    await server.settle();
-    await new Promise((r) => setTimeout(r, DRAIN_MS));
+    const onProgress = (message: ChildMessage) => {
+      if (message.type !== 'progress') return;
+      serverRss.push(process.memoryUsage().rss);
+      clientRss.push(message.rss);
+      const queued = server.invocations?.queued;
+      run.update(
+        Math.min(1, (Date.now() - started) / ctx.options.wsMs),
+        `${message.sent} sent, ${message.received} received${queued === undefined ? '' : `, ${queued} queued`}`,
+      );
+    };
+    child.on('message', onProgress);
+    const sentAllMessage = nextMessage(child, 'sent-all');
+    child.send({ type: 'start' });
+    const sentAll = await sentAllMessage;
+    const lastSend = Date.now();
+    // Bounded: past the drain deadline, whatever has not arrived counts as lost.
+    let deadlineTimer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      server.settle(),
+      new Promise((resolve) => {
+        deadlineTimer = setTimeout(resolve, DRAIN_MS);
+      }),
+    ]);
+    clearTimeout(deadlineTimer);
+    const result = nextMessage(child, 'result');
+    child.send({ type: 'drain', deadlineMs: lastSend + DRAIN_MS });
+    const final = await result;
+    child.off('message', onProgress);
+    serverRss.push(process.memoryUsage().rss);
+    clientRss.push(final.rss);
     run.done();
+
     const seconds = ctx.options.wsMs / 1000;
+    const drainSeconds = ((Date.now() - lastSend) / 1000).toFixed(1);
+    const lost = Math.max(0, final.expected - final.received);
     const mib = (b: number) => `${Math.round(b / 2 ** 20)}`;
+    const series = (values: number[]) =>
+      values
+        .map(mib)
+        .filter((_, i, a) => i % Math.ceil(a.length / 6) === 0 || i === a.length - 1)
+        .join(' → ');
     ctx.report.add({
       section: 'local',
       name: `${clients} WebSocket clients, update every ~3 s (local runtime)`,
       callers: clients,
-      opsPerSec: sent / seconds,
-      p50Ms: percentile(latencies, 50),
-      p99Ms: percentile(latencies, 99),
-      note: `ops/s = updates/s; p50/p99 send → friend receipt; ${received.toLocaleString('en-US')} of ${expected.toLocaleString('en-US')} frames received, LOST ${Math.max(0, expected - received)}; RSS (clients + server, one process) ${rss
-        .map(mib)
-        .filter((_, i, a) => i % Math.ceil(a.length / 6) === 0 || i === a.length - 1)
-        .join(' → ')} MiB`,
+      opsPerSec: sentAll.sent / seconds,
+      p50Ms: final.p50Ms,
+      p99Ms: final.p99Ms,
+      note: `ops/s = updates/s asked; p50/p99 send → friend receipt; ${final.received.toLocaleString('en-US')} of ${final.expected.toLocaleString('en-US')} frames received (${Math.round(sentAll.received / seconds).toLocaleString('en-US')}/s during the run, ${Math.round(final.expected / seconds).toLocaleString('en-US')}/s asked), LOST ${lost} after ${drainSeconds} s of drain (max ${DRAIN_MS / 1000} s); RSS server ${series(serverRss)} MiB, clients (own process) ${series(clientRss)} MiB`,
     });
     ctx.report.target(
       'local runtime: lost frames = 0',
-      expected - received,
+      lost,
       '<=',
       0,
       ' frames',
-      `${clients} clients, ${seconds} s`,
+      `${clients} clients, ${seconds} s, drain ≤ ${DRAIN_MS / 1000} s`,
     );
   } finally {
-    for (const ws of sockets) ws?.terminate();
+    child.kill();
     await server.close().catch(() => undefined);
     await graph.close?.();
     redis.disconnect();
