@@ -239,10 +239,11 @@ export class PresenceService {
   /**
    * Timeout sweep, in rounds: (1) remove connections silent for longer than the timeout, batch by
    * batch, until none is left, the deadline passes or `sweepAnnounceAfter` users went offline;
-   * (2) tell those users' friends, on connections seen since the cutoff, skipping friends this run
-   * took offline (they are not told, and cost no read: in a mass timeout that is most of them);
-   * (3) close the stale sockets so their clients reconnect. A round never leaves users it removed
-   * unannounced. A connection touched after the cutoff is never removed (the store's contract).
+   * (2) in chunks of `sweepBatchSize`, two at a time, tell those users' friends (on connections
+   * seen since the cutoff, skipping friends this run took offline: they are not told and cost no
+   * read, which in a mass timeout is most of them) and, side by side, close the stale sockets so
+   * their clients reconnect. A round never leaves users it removed unannounced. A connection
+   * touched after the cutoff is never removed (the store's contract).
    */
   async sweep(options: SweepOptions = {}): Promise<SweepReport> {
     const cutoff = this.#clock.now() - this.timeoutMs;
@@ -266,14 +267,27 @@ export class PresenceService {
       }
       totals.expired += expired.length;
       totals.offline += offline.length;
-      for (let i = 0; i < offline.length; i += this.#batchSize) {
-        const chunk = offline.slice(i, i + this.#batchSize);
-        totals.notified += await this.#announceOffline(chunk, { seenSince: cutoff, offlineInRun });
-      }
-      for (let i = 0; i < expired.length; i += this.#batchSize) {
-        const report = await this.#notifier.close(expired.slice(i, i + this.#batchSize));
-        totals.closed += report.delivered.length;
-      }
+      // Chunk k announces users [kB, (k+1)B) and closes sockets [kB, (k+1)B) side by side (the
+      // friend-graph query waits on the database while the closes use the CPU), two chunks at a
+      // time; a chunk's closes never queue more than B requests ahead of the next announcements.
+      const size = this.#batchSize;
+      const chunks = Math.ceil(Math.max(offline.length, expired.length) / size);
+      let next = 0;
+      const lane = async () => {
+        for (let k = next++; k < chunks; k = next++) {
+          const users = offline.slice(k * size, (k + 1) * size);
+          const sockets = expired.slice(k * size, (k + 1) * size);
+          const [sent, report] = await Promise.all([
+            users.length > 0
+              ? this.#announceOffline(users, { seenSince: cutoff, offlineInRun })
+              : 0,
+            sockets.length > 0 ? this.#notifier.close(sockets) : undefined,
+          ]);
+          totals.notified += sent;
+          totals.closed += report?.delivered.length ?? 0;
+        }
+      };
+      await Promise.all([lane(), lane()]);
     }
     const summary = { cutoff, ...totals, done: !more };
     this.#log.info({ op: 'sweep', ...summary }, 'swept');
