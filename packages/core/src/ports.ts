@@ -85,6 +85,13 @@ export interface PresenceStore {
   presenceOf(userIds: readonly string[]): Promise<Map<string, OnlineRecord>>;
   /** Removes up to about `limit` connections last seen before `cutoff` (see the contract above). */
   sweep(cutoff: number, limit: number): Promise<SweepBatch>;
+  /**
+   * Users with a connection last seen at or after `seenSince` (each once), or `undefined` when more
+   * than `limit` connections are. Optional: in a mass timeout the sweep reads the friends of these
+   * few live users instead of the friends of every user it took offline; a store without it (or
+   * answering `undefined`) makes the sweep read the other way, which is correct, only slower.
+   */
+  liveUsers?(seenSince: number, limit: number): Promise<string[] | undefined>;
   /** Releases the backend client if the store created it. */
   close?(): Promise<void>;
 }

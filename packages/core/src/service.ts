@@ -267,15 +267,25 @@ export class PresenceService {
       }
       totals.expired += expired.length;
       totals.offline += offline.length;
+      const size = this.#batchSize;
+      // A mass timeout (at least a batch offline, fewer than half as many live connections): read
+      // the friends of the live users instead, announce, then only close below.
+      const live =
+        offline.length >= size && this.#store.liveUsers !== undefined
+          ? await this.#store.liveUsers(cutoff, Math.floor(offline.length / 2))
+          : undefined;
+      if (live !== undefined) {
+        totals.notified += await this.#announceToLive(offline, live, cutoff, offlineInRun);
+      }
+      const announcing = live === undefined ? offline : [];
       // Chunk k announces users [kB, (k+1)B) and closes sockets [kB, (k+1)B) side by side (the
       // friend-graph query waits on the database while the closes use the CPU), two chunks at a
       // time; a chunk's closes never queue more than B requests ahead of the next announcements.
-      const size = this.#batchSize;
-      const chunks = Math.ceil(Math.max(offline.length, expired.length) / size);
+      const chunks = Math.ceil(Math.max(announcing.length, expired.length) / size);
       let next = 0;
       const lane = async () => {
         for (let k = next++; k < chunks; k = next++) {
-          const users = offline.slice(k * size, (k + 1) * size);
+          const users = announcing.slice(k * size, (k + 1) * size);
           const sockets = expired.slice(k * size, (k + 1) * size);
           const [sent, report] = await Promise.all([
             users.length > 0
@@ -404,6 +414,52 @@ export class PresenceService {
       }
       pending = [...new Set(next)];
     }
+    return sent;
+  }
+
+  /**
+   * The sweep's announcement in a mass timeout, read from the other side: the friends of the few
+   * `live` users, kept when they went offline in this round (friendship is symmetric), so that each
+   * offline user is sent to their live friends' connections seen since `seenSince`.
+   */
+  async #announceToLive(
+    offline: readonly string[],
+    live: readonly string[],
+    seenSince: number,
+    offlineInRun: ReadonlySet<string>,
+  ): Promise<number> {
+    const offlineNow = new Set(offline);
+    const liveFriendsOf = new Map<string, string[]>();
+    for (let i = 0; i < live.length; i += this.#batchSize) {
+      const friendsByUser = await this.#graph.friendsOfMany(live.slice(i, i + this.#batchSize));
+      for (const [liveUser, friends] of friendsByUser) {
+        for (const friend of friends) {
+          if (friend === liveUser || !offlineNow.has(friend)) continue;
+          const list = liveFriendsOf.get(friend);
+          if (list) list.push(liveUser);
+          else liveFriendsOf.set(friend, [liveUser]);
+        }
+      }
+    }
+    const recipients = [...new Set([...liveFriendsOf.values()].flat())];
+    const connections =
+      recipients.length > 0 ? await this.#store.connectionsOf(recipients, seenSince) : new Map();
+    const reports = await Promise.all(
+      [...liveFriendsOf].map(([userId, friends]) => {
+        const targets = friends.flatMap((friend) => connections.get(friend) ?? []);
+        const frame: ServerFrame = { type: 'presence-timeout', userId };
+        return targets.length > 0 ? this.#notifier.send(targets, frame) : undefined;
+      }),
+    );
+    let sent = 0;
+    const gone: string[] = [];
+    for (const report of reports) {
+      if (report === undefined) continue;
+      sent += report.delivered.length;
+      gone.push(...report.gone);
+    }
+    const next = await this.#removeGone(gone);
+    if (next.length > 0) sent += await this.#announceOffline(next, { seenSince, offlineInRun });
     return sent;
   }
 

@@ -400,6 +400,8 @@ describe('PresenceService', () => {
     it('removes first, then reads no friend it took offline itself', async () => {
       const steps: string[] = [];
       const spy: PresenceStore = override<PresenceStore>(w.store, {
+        // Without liveUsers the sweep reads friends of the users it took offline.
+        liveUsers: undefined,
         sweep: async (cutoff: number, limit: number) => {
           steps.push('store-sweep');
           return w.store.sweep(cutoff, limit);
@@ -448,6 +450,74 @@ describe('PresenceService', () => {
       expect(steps.indexOf('read bob,ghost')).toBeLessThan(steps.indexOf('send presence-timeout'));
       expect(report).toMatchObject({ expired: 2, offline: 2, notified: 1, closed: 2, batches: 2 });
       expect(w.notifier.framesFor('b1')).toEqual([{ type: 'presence-timeout', userId: 'alice' }]);
+    });
+
+    it('in a mass timeout reads the friends of the few live users instead, with the same frames', async () => {
+      const asked: string[][] = [];
+      const graph = override<FriendGraph>(w.graph, {
+        friendsOfMany: async (ids: readonly string[]) => {
+          asked.push([...ids].sort());
+          return w.graph.friendsOfMany(ids);
+        },
+      });
+      const service = new PresenceService({
+        store: w.store,
+        graph,
+        notifier: w.notifier,
+        clock: w.clock,
+        timeoutMs: TIMEOUT,
+        sweepBatchSize: 2,
+      });
+      for (const [user, id] of [
+        ['alice', 'a1'],
+        ['carol', 'c1'],
+        ['dave', 'd1'],
+        ['erin', 'e1'],
+      ] as const) {
+        await service.connect(conn(user, id));
+      }
+      w.clock.advance(1);
+      await service.connect(conn('bob', 'b1'));
+      w.clock.advance(TIMEOUT);
+
+      const report = await service.sweep();
+
+      // Four offline, one live connection: only bob's friends are read.
+      expect(asked).toEqual([['bob']]);
+      expect(report).toMatchObject({ expired: 4, offline: 4, notified: 1, closed: 4, done: true });
+      expect(w.notifier.framesFor('b1')).toEqual([{ type: 'presence-timeout', userId: 'alice' }]);
+      for (const id of ['a1', 'c1', 'd1', 'e1']) expect(w.notifier.framesFor(id)).toEqual([]);
+    });
+
+    it('reads the friends of the offline users when live connections are not fewer than half of them', async () => {
+      const asked: string[][] = [];
+      const graph = override<FriendGraph>(w.graph, {
+        friendsOfMany: async (ids: readonly string[]) => {
+          asked.push([...ids].sort());
+          return w.graph.friendsOfMany(ids);
+        },
+      });
+      const service = new PresenceService({
+        store: w.store,
+        graph,
+        notifier: w.notifier,
+        clock: w.clock,
+        timeoutMs: TIMEOUT,
+        sweepBatchSize: 2,
+      });
+      await service.connect(conn('alice', 'a1'));
+      await service.connect(conn('dave', 'd1'));
+      w.clock.advance(1);
+      await service.connect(conn('bob', 'b1'));
+      await service.connect(conn('carol', 'c1'));
+      w.clock.advance(TIMEOUT);
+
+      const report = await service.sweep();
+
+      expect(asked).toEqual([['alice', 'dave']]);
+      expect(report).toMatchObject({ offline: 2, notified: 2 });
+      expect(w.notifier.framesFor('b1')).toEqual([{ type: 'presence-timeout', userId: 'alice' }]);
+      expect(w.notifier.framesFor('c1')).toEqual([{ type: 'presence-timeout', userId: 'alice' }]);
     });
 
     it('announces every sweepAnnounceAfter users and goes on removing', async () => {

@@ -324,6 +324,8 @@ function guardStore(build: () => Promise<PresenceStore>): PresenceStore {
       call('connectionsOf', (s) => s.connectionsOf(ids, seenSince)),
     presenceOf: (ids) => call('presenceOf', (s) => s.presenceOf(ids)),
     sweep: (cutoff, limit) => call('sweep', (s) => s.sweep(cutoff, limit)),
+    liveUsers: (seenSince, limit) =>
+      call('liveUsers', async (s) => s.liveUsers?.(seenSince, limit)),
     close: async () => {
       await built?.close?.();
     },

@@ -396,6 +396,40 @@ export class RedisPresenceStore implements PresenceStore {
     return result;
   }
 
+  async liveUsers(seenSince: number, limit: number): Promise<string[] | undefined> {
+    assertTime(seenSince, 'seenSince');
+    if (!Number.isInteger(limit) || limit < 0) {
+      throw new InvalidInputError(`liveUsers limit must be a whole number, got ${limit}`);
+    }
+    // Round trip 1: count the live members of every bucket; round trip 2 (only when few enough):
+    // read them. Members are `<connectionId> <userId>` and connection ids hold no space.
+    const buckets = Array.from({ length: this.sweepBuckets }, (_, bucket) => bucket);
+    const since = String(seenSince);
+    try {
+      const counts = await this.#perNode(
+        buckets,
+        (bucket) => bucket,
+        (bucket) => ['zcount', this.keys.bucketKey(bucket), since, '+inf'],
+      );
+      const total = counts.reduce<number>((sum, n) => sum + Number(n), 0);
+      if (total > limit) return undefined;
+      const populated = buckets.filter((bucket) => Number(counts[bucket]) > 0);
+      if (populated.length === 0) return [];
+      const members = await this.#perNode(
+        populated,
+        (bucket) => bucket,
+        (bucket) => ['zrangebyscore', this.keys.bucketKey(bucket), since, '+inf'],
+      );
+      const users = new Set<string>();
+      for (const list of members as string[][]) {
+        for (const member of list) users.add(member.slice(member.indexOf(' ') + 1));
+      }
+      return [...users];
+    } catch (error) {
+      throw unavailable('liveUsers', error);
+    }
+  }
+
   async sweep(cutoff: number, limit: number): Promise<SweepBatch> {
     assertTime(cutoff, 'cutoff');
     if (!Number.isInteger(limit) || limit < 1) {

@@ -138,6 +138,25 @@ export class MemoryPresenceStore implements PresenceStore {
     return result;
   }
 
+  async liveUsers(seenSince: number, limit: number): Promise<string[] | undefined> {
+    if (typeof seenSince !== 'number' || !Number.isFinite(seenSince)) {
+      throw new InvalidInputError('seenSince must be a finite number of milliseconds');
+    }
+    if (!Number.isInteger(limit) || limit < 0) {
+      throw new InvalidInputError(`liveUsers limit must be a whole number, got ${limit}`);
+    }
+    this.#expire();
+    const users = new Set<string>();
+    let count = 0;
+    for (const { userId, lastSeen } of this.#connections.values()) {
+      if (lastSeen < seenSince) continue;
+      count += 1;
+      if (count > limit) return undefined;
+      users.add(userId);
+    }
+    return [...users];
+  }
+
   async sweep(cutoff: number, limit: number): Promise<SweepBatch> {
     if (!Number.isInteger(limit) || limit < 1) {
       throw new InvalidInputError(`sweep limit must be a positive integer, got ${limit}`);

@@ -463,6 +463,40 @@ function batchReadTests(ctx: SuiteContext): void {
   });
 }
 
+function liveUsersTests(ctx: SuiteContext): void {
+  describe('liveUsers (optional)', () => {
+    it('lists each user with a connection seen at or after seenSince once, or undefined past the limit', async ({
+      skip,
+    }) => {
+      const store = ctx.store();
+      if (store.liveUsers === undefined) return skip('this store does not implement liveUsers');
+      const [a1, a2, b, c] = [conn(ALICE), conn(ALICE), conn(BOB), conn(CAROL)];
+      await store.addConnection(a1, T0 + 10);
+      await store.setPage(a2, PAGE_A, true, T0 + 20);
+      await store.touch(b, T0 + 10);
+      await store.touch(c, T0);
+      expect((await store.liveUsers(T0 + 10, 10))?.sort()).toEqual([ALICE, BOB].sort());
+      expect(await store.liveUsers(T0 + 20, 10)).toEqual([ALICE]);
+      expect(await store.liveUsers(T0 + 21, 10)).toEqual([]);
+      // Three connections are live at T0 + 10: a limit of 2 gives up, 3 answers.
+      expect(await store.liveUsers(T0 + 10, 2)).toBeUndefined();
+      expect(await store.liveUsers(T0 + 10, 3)).toHaveLength(2);
+      await store.removeConnection(b.connectionId);
+      expect(await store.liveUsers(T0 + 10, 10)).toEqual([ALICE]);
+    });
+
+    it('rejects a bad seenSince or limit with invalid_input', async ({ skip }) => {
+      const store = ctx.store();
+      if (store.liveUsers === undefined) return skip('this store does not implement liveUsers');
+      await expect(store.liveUsers(Number.NaN, 10)).rejects.toMatchObject({
+        code: 'invalid_input',
+      });
+      await expect(store.liveUsers(T0, -1)).rejects.toMatchObject({ code: 'invalid_input' });
+      await expect(store.liveUsers(T0, 1.5)).rejects.toMatchObject({ code: 'invalid_input' });
+    });
+  });
+}
+
 function sweepTests(ctx: SuiteContext): void {
   describe('sweep', () => {
     it('an empty store sweeps to nothing', async () => {
@@ -761,6 +795,7 @@ export function describePresenceStore(
     upsertTests(ctx);
     pageTests(ctx);
     batchReadTests(ctx);
+    liveUsersTests(ctx);
     sweepTests(ctx);
     raceTests(ctx);
     ttlTests(ctx);
