@@ -31,7 +31,8 @@ Options:
   -h, --help                     show this help
 
 Environment passed to the handlers as on Lambda: REDIS_URL, REDIS_KEY_PREFIX, REDIS_CLUSTER, DATABASE_URL,
-DB_SCHEMA, DB_SSL, PRESENCE_SWEEP_BATCH_SIZE, LOG_LEVEL. PRESENCE_LOCAL_HOME moves the key directory.
+DB_SCHEMA, DB_SSL, PRESENCE_SWEEP_BATCH_SIZE, LOG_LEVEL, GATEWAY_TRANSPORT (sdk | signed-http: how the handlers
+call this server's @connections endpoint). PRESENCE_LOCAL_HOME moves the key directory.
 `;
 
 const PASSED_ENV = [
@@ -43,6 +44,7 @@ const PASSED_ENV = [
   'DB_SSL',
   'PRESENCE_SWEEP_BATCH_SIZE',
   'LOG_LEVEL',
+  'GATEWAY_TRANSPORT',
 ] as const;
 
 class UsageError extends Error {}
@@ -114,7 +116,7 @@ function banner(
     `  REST          GET ${local.url}/presence   GET ${local.url}/presence/{userId}`,
     `  Demo page     ${local.url}/`,
     `  JWKS          ${local.url}/.well-known/jwks.json  (iss ${local.issuer.issuer}, aud ${LOCAL_CLIENT_ID})`,
-    `  @connections  ${local.url}/@connections/{connectionId}`,
+    `  @connections  ${local.url}/@connections/{connectionId}  (handlers call it with ${local.gatewayTransport === 'sdk' ? 'the AWS SDK client' : 'the signed-HTTP transport'})`,
     `  Store         ${store}`,
     `  Friend graph  ${graph}`,
     `  Timeout       ${timeoutSeconds} s, sweep ${sweepSeconds > 0 ? `every ${sweepSeconds} s` : 'disabled'}`,

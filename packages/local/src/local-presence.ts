@@ -115,6 +115,8 @@ export interface LocalPresence {
   readonly storeKind: 'memory' | 'redis' | 'custom';
   /** Which friend graph is in use. */
   readonly graphKind: 'memory' | 'postgres' | 'custom';
+  /** How the handlers call `@connections` (`GATEWAY_TRANSPORT` in `env`). */
+  readonly gatewayTransport: 'sdk' | 'signed-http';
   /** The local token issuer (`iss` = {@link url}). */
   readonly issuer: LocalIssuer;
   /** The runtime hosting the handlers. */
@@ -302,17 +304,29 @@ export async function startLocalPresence(
       CORS_ALLOWED_ORIGINS: corsOrigins.join(','),
       AWS_REGION: API_TEMPLATE.region,
     });
+    const localCredentials = { accessKeyId: 'PRESENCELOCAL', secretAccessKey: 'presence-local' };
     managementClient = new ApiGatewayManagementApiClient({
       endpoint: url,
       region: API_TEMPLATE.region,
       // The local @connections endpoint does not check signatures; the SDK needs something to sign with.
-      credentials: { accessKeyId: 'PRESENCELOCAL', secretAccessKey: 'presence-local' },
+      credentials: localCredentials,
       requestHandler: { httpAgent: agent, connectionTimeout: 2000, requestTimeout: 5000 },
       maxAttempts: 2,
       // As the notifier's own client: one resolved middleware stack, not one per frame.
       cacheMiddleware: true,
     });
-    const notifier = createApiGatewayNotifier({ endpoint: url, client: managementClient, logger });
+    // GATEWAY_TRANSPORT (env) picks the handlers' transport as on Lambda: the SDK client above, or
+    // the opt-in signed-HTTP one, both through this server's @connections endpoint.
+    const notifier =
+      config.gatewayTransport === 'signed-http'
+        ? createApiGatewayNotifier({
+            endpoint: url,
+            region: API_TEMPLATE.region,
+            transport: 'signed-http',
+            credentials: localCredentials,
+            logger,
+          })
+        : createApiGatewayNotifier({ endpoint: url, client: managementClient, logger });
     const store =
       options.store ??
       (redisUrl === undefined
@@ -380,6 +394,7 @@ export async function startLocalPresence(
     storeKind: options.store !== undefined ? 'custom' : redisUrl === undefined ? 'memory' : 'redis',
     graphKind:
       options.graph !== undefined ? 'custom' : databaseUrl === undefined ? 'memory' : 'postgres',
+    gatewayTransport: runtime.config.gatewayTransport,
     issuer: tokenIssuer,
     runtime,
     get connections() {

@@ -8,6 +8,7 @@ import {
   REDIS_URL,
   realBackend,
   realBackendProblem,
+  signedHttpBackend,
 } from './support/backends.js';
 import { type Frame, is, refusedStatus, TestClient, within } from './support/ws-client.js';
 
@@ -26,6 +27,8 @@ const TIMEOUT_SECONDS = 180;
 
 const variants: { name: string; backend: () => Backend; skip: boolean }[] = [
   { name: memoryBackend.name, backend: () => memoryBackend, skip: false },
+  // Every flow again with the handlers posting through the signed-HTTP transport.
+  { name: signedHttpBackend.name, backend: () => signedHttpBackend, skip: false },
   { name: 'Redis + PostgreSQL', backend: realBackend, skip: problem !== undefined },
 ];
 
@@ -90,9 +93,10 @@ describe.each(variants)('presence-local end to end: $name', ({ backend: makeBack
   });
 
   it.skipIf(skip)('uses the backend it was asked for', () => {
-    const real = backend !== memoryBackend;
+    const real = backend !== memoryBackend && backend !== signedHttpBackend;
     expect(local.storeKind).toBe(real ? 'redis' : 'memory');
     expect(local.graphKind).toBe(real ? 'postgres' : 'memory');
+    expect(local.gatewayTransport).toBe(backend === signedHttpBackend ? 'signed-http' : 'sdk');
     if (real) expect(REDIS_URL).toMatch(/^redis:/);
   });
 

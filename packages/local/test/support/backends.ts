@@ -26,6 +26,15 @@ export const memoryBackend: Backend = {
   async cleanup() {},
 };
 
+/** The embedded defaults with the handlers' opt-in signed-HTTP `@connections` transport. */
+export const signedHttpBackend: Backend = {
+  name: 'embedded defaults, GATEWAY_TRANSPORT=signed-http',
+  async prepare() {
+    return { env: { GATEWAY_TRANSPORT: 'signed-http' } };
+  },
+  async cleanup() {},
+};
+
 /** Why Redis or PostgreSQL cannot be used, or `undefined` when both answer. */
 export async function realBackendProblem(): Promise<string | undefined> {
   const problems: string[] = [];
