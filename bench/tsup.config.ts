@@ -8,6 +8,8 @@ export default defineConfig({
   entry: {
     main: 'src/main.ts',
     'gateway-stand-in-worker': 'src/gateway-stand-in-worker.ts',
+    // The heartbeat's store step runs in a process of its own, as redis-benchmark does.
+    'store-step-process': 'src/store-step-process.ts',
   },
   format: ['esm'],
   // Each entry self-contained: no shared chunk files between main.js and the worker.

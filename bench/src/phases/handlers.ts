@@ -1,3 +1,6 @@
+import { execFile } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import type { Logger, PresenceStore } from '@presence/core';
 import { Redis } from 'ioredis';
 import { forEachLimited, loadLambda, loadRedis, reason } from '../adapters.js';
@@ -24,6 +27,7 @@ const QUICK_LATENCY_VARIANTS = true;
  * The sweeps' users are made stale explicitly: last seen {@link STALE_AGO_MS} ago.
  */
 const TIMEOUT_S = 86_400;
+const execFileAsync = promisify(execFile);
 const STALE_AGO_MS = 2 * TIMEOUT_S * 1000;
 
 type Handler = (event: never, context?: never) => Promise<unknown>;
@@ -341,15 +345,30 @@ export async function measureHandlers(ctx: BenchContext): Promise<void> {
           },
           hbShared,
         );
-      // The Redis store issue's measure: the heartbeat's store step alone, 16 callers on one client.
-      const hbStore = await run('heartbeat store step', callers, (i) =>
-        store.touch(base(pick(i)), Date.now()),
-      );
+      // The Redis store issue's measure: the heartbeat's store step alone, `callers` callers on one
+      // client, in a process of its own (as redis-benchmark is).
+      let hbStore: PhaseStats | undefined;
+      try {
+        const progress = startProgress(`heartbeat store step (own process) ×${callers}`);
+        hbStore = await storeStepInOwnProcess({
+          redisPort: ctx.redisPort,
+          keyPrefix,
+          ttlMs: 3 * TIMEOUT_S * 1000,
+          users: n,
+          callers,
+          durationMs: options.phaseMs,
+          warmupOps: 256,
+        });
+        progress.done(`${Math.round(hbStore.opsPerSec)} ops/s`);
+        measured.set(`heartbeat store step:${callers}`, { ...hbStore, postsPerOp: 0 });
+      } catch (error) {
+        report.notMeasured('handlers', `heartbeat store step ×${callers}`, reason(error));
+      }
       if (hbStore)
         report.add(
           {
             section: 'handlers',
-            name: 'heartbeat store step (RedisPresenceStore.touch, one client)',
+            name: 'heartbeat store step (RedisPresenceStore.touch, one client, own process)',
             callers,
             versus: 'limit: redis-benchmark ZADD',
             ratio: ratio(hbStore.opsPerSec, limit('zadd', callers)),
@@ -781,6 +800,23 @@ export async function measureHandlers(ctx: BenchContext): Promise<void> {
     await shared.close();
     seedClient.disconnect();
   }
+}
+
+/** The heartbeat's store step measured by `store-step-process.js` (emitted beside main.js). */
+async function storeStepInOwnProcess(config: {
+  redisPort: number;
+  keyPrefix: string;
+  ttlMs: number;
+  users: number;
+  callers: number;
+  durationMs: number;
+  warmupOps: number;
+}): Promise<PhaseStats> {
+  const script = fileURLToPath(new URL('./store-step-process.js', import.meta.url));
+  const { stdout } = await execFileAsync(process.execPath, [script, JSON.stringify(config)], {
+    timeout: config.durationMs + 60_000,
+  });
+  return JSON.parse(stdout.trim().split('\n').pop() ?? '') as PhaseStats;
 }
 
 async function sweepUntilDone(
