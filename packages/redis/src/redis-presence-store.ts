@@ -339,12 +339,10 @@ export class RedisPresenceStore implements PresenceStore {
       return result;
     }
     assertTime(seenSince, 'seenSince');
-    if (!Array.isArray(userIds)) throw new InvalidInputError('userIds must be an array');
     // One script per bucket (one slot) and up to LIVE_KEYS_PER_CALL users, pipelined per node:
     // Redis compares each connection's last-seen and sends back only the live ones.
     const byBucket = new Map<number, string[]>();
-    for (const id of new Set(userIds)) {
-      if (!isValid(() => checkUserId(id, this.#limits))) continue;
+    for (const id of this.#readableIds(userIds)) {
       const bucket = this.keys.bucketOf(id);
       const users = byBucket.get(bucket);
       if (users) users.push(id);
@@ -661,14 +659,18 @@ export class RedisPresenceStore implements PresenceStore {
     }
   }
 
+  /** The distinct ids of a batch read; ids that could never be written cannot be online: left out, like unknown ids. */
+  #readableIds(userIds: readonly string[]): string[] {
+    if (!Array.isArray(userIds)) throw new InvalidInputError('userIds must be an array');
+    return [...new Set(userIds)].filter((id) => isValid(() => checkUserId(id, this.#limits)));
+  }
+
   async #readUsers(
     operation: string,
     userIds: readonly string[],
     command: 'hkeys' | 'hgetall',
   ): Promise<Array<[string, unknown]>> {
-    if (!Array.isArray(userIds)) throw new InvalidInputError('userIds must be an array');
-    // Ids that could never be written (invalid) cannot be online: leave them out, like unknown ids.
-    const ids = [...new Set(userIds)].filter((id) => isValid(() => checkUserId(id, this.#limits)));
+    const ids = this.#readableIds(userIds);
     if (ids.length === 0) return [];
     const buckets = ids.map((id) => this.keys.bucketOf(id));
     try {
