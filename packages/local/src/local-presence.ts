@@ -284,7 +284,7 @@ export async function startLocalPresence(
   ];
 
   let runtime: PresenceRuntime;
-  let managementClient: ApiGatewayManagementApiClient;
+  let managementClient: ApiGatewayManagementApiClient | undefined;
   const agent = new Agent({ keepAlive: true, maxSockets: 64 });
   try {
     issuer = await createLocalIssuer({ issuer: url, keyFile: options.keyFile ?? false });
@@ -305,20 +305,22 @@ export async function startLocalPresence(
       AWS_REGION: API_TEMPLATE.region,
     });
     const localCredentials = { accessKeyId: 'PRESENCELOCAL', secretAccessKey: 'presence-local' };
-    managementClient = new ApiGatewayManagementApiClient({
-      endpoint: url,
-      region: API_TEMPLATE.region,
-      // The local @connections endpoint does not check signatures; the SDK needs something to sign with.
-      credentials: localCredentials,
-      requestHandler: { httpAgent: agent, connectionTimeout: 2000, requestTimeout: 5000 },
-      maxAttempts: 2,
-      // As the notifier's own client: one resolved middleware stack, not one per frame.
-      cacheMiddleware: true,
-    });
-    // GATEWAY_TRANSPORT (env) picks the handlers' transport as on Lambda: the SDK client above, or
-    // the opt-in signed-HTTP one, both through this server's @connections endpoint.
+    // GATEWAY_TRANSPORT (env) picks the handlers' transport as on Lambda: the SDK client (built
+    // here only for it) or the opt-in signed-HTTP one, both through this server's @connections.
+    if (config.gatewayTransport === 'sdk') {
+      managementClient = new ApiGatewayManagementApiClient({
+        endpoint: url,
+        region: API_TEMPLATE.region,
+        // The local @connections endpoint does not check signatures; the SDK needs something to sign with.
+        credentials: localCredentials,
+        requestHandler: { httpAgent: agent, connectionTimeout: 2000, requestTimeout: 5000 },
+        maxAttempts: 2,
+        // As the notifier's own client: one resolved middleware stack, not one per frame.
+        cacheMiddleware: true,
+      });
+    }
     const notifier =
-      config.gatewayTransport === 'signed-http'
+      managementClient === undefined
         ? createApiGatewayNotifier({
             endpoint: url,
             region: API_TEMPLATE.region,
@@ -420,7 +422,7 @@ export async function startLocalPresence(
           server.closeAllConnections();
         });
         await runtime.close();
-        managementClient.destroy();
+        managementClient?.destroy();
         agent.destroy();
       })();
       return closing;
