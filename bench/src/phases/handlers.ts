@@ -112,35 +112,32 @@ export async function measureHandlers(ctx: BenchContext): Promise<void> {
   // One runtime per concurrent caller, like one Lambda container per concurrent invocation in AWS:
   // each has its own Redis client, pg pool and `@connections` client (with its own bound on
   // requests in flight). Built on first use; container 0 also runs the sweeps and the curves.
-  const containers: { runtime: { close(): Promise<void> }; h: Handlers }[] = [];
-  const container = (w: number): Handlers => {
-    let c = containers[w];
-    if (c === undefined) {
-      const runtime = lambda.createRuntime(config, { logger: droppingLogger(errors) });
-      c = { runtime, h: lambda.createHandlers(runtime) };
-      containers[w] = c;
-    }
-    return c.h;
+  const runtimes: { close(): Promise<void> }[] = [];
+  const containersOf = (containerConfig: unknown) => {
+    const built: Handlers[] = [];
+    return (w: number): Handlers => {
+      let handlers = built[w];
+      if (handlers === undefined) {
+        const runtime = lambda.createRuntime(containerConfig, { logger: droppingLogger(errors) });
+        runtimes.push(runtime);
+        handlers = lambda.createHandlers(runtime);
+        built[w] = handlers;
+      }
+      return handlers;
+    };
   };
+  const container = containersOf(config);
   const h = container(0);
   // The same handlers with the two opt-in speed-ups: the signed-HTTP gateway transport and named
   // prepared statements (a deployment connecting to PostgreSQL directly, not through RDS Proxy).
   // The targets' verdicts stay on the defaults above; these rows show what the options buy.
-  const tunedConfig = lambda.parseConfig({
-    ...env,
-    GATEWAY_TRANSPORT: 'signed-http',
-    DB_PREPARED_STATEMENTS: 'true',
-  });
-  const tunedContainers: { runtime: { close(): Promise<void> }; h: Handlers }[] = [];
-  const tuned = (w: number): Handlers => {
-    let c = tunedContainers[w];
-    if (c === undefined) {
-      const runtime = lambda.createRuntime(tunedConfig, { logger: droppingLogger(errors) });
-      c = { runtime, h: lambda.createHandlers(runtime) };
-      tunedContainers[w] = c;
-    }
-    return c.h;
-  };
+  const tuned = containersOf(
+    lambda.parseConfig({
+      ...env,
+      GATEWAY_TRANSPORT: 'signed-http',
+      DB_PREPARED_STATEMENTS: 'true',
+    }),
+  );
   // One runtime shared by every caller: a long-running server (the local runtime, a container
   // deployment, a backend importing @presence/core) rather than one Lambda container per caller.
   const shared = lambda.createRuntime(config, { logger: droppingLogger(errors) });
@@ -226,6 +223,21 @@ export async function measureHandlers(ctx: BenchContext): Promise<void> {
 
     const phase = { durationMs: options.phaseMs, maxOps: options.phaseOps, warmupOps: 32 };
     const pick = (i: number) => (i * 7919) % n;
+    // Frames from user pick(i)'s base connection, as API Gateway hands them to the routes.
+    const heartbeatEvent = (i: number) =>
+      webSocketEvent(
+        'heartbeat',
+        userId(pick(i)),
+        connectionId(pick(i), 0, 'A'),
+        '{"action":"heartbeat"}',
+      );
+    const updateEvent = (i: number) =>
+      webSocketEvent(
+        'update-presence',
+        userId(pick(i)),
+        connectionId(pick(i), 0, 'A'),
+        JSON.stringify({ action: 'update-presence', ...pageOf(i) }),
+      );
     const limit = (name: string, callers: number) => ctx.results.get(`limit:${name}:${callers}`);
     const measured = new Map<string, PhaseStats & { postsPerOp: number }>();
     const posts = (stats: { postsPerOp: number }, expected: string) =>
@@ -301,15 +313,7 @@ export async function measureHandlers(ctx: BenchContext): Promise<void> {
       tabs.length = 0;
 
       const hb = await run('heartbeat', callers, (i, w) =>
-        call(
-          container(w).heartbeat,
-          webSocketEvent(
-            'heartbeat',
-            userId(pick(i)),
-            connectionId(pick(i), 0, 'A'),
-            '{"action":"heartbeat"}',
-          ),
-        ),
+        call(container(w).heartbeat, heartbeatEvent(i)),
       );
       if (hb)
         report.add(
@@ -323,15 +327,7 @@ export async function measureHandlers(ctx: BenchContext): Promise<void> {
           hb,
         );
       const hbShared = await run('heartbeat (one runtime)', callers, (i) =>
-        call(
-          sharedHandlers.heartbeat,
-          webSocketEvent(
-            'heartbeat',
-            userId(pick(i)),
-            connectionId(pick(i), 0, 'A'),
-            '{"action":"heartbeat"}',
-          ),
-        ),
+        call(sharedHandlers.heartbeat, heartbeatEvent(i)),
       );
       if (hbShared)
         report.add(
@@ -392,7 +388,6 @@ export async function measureHandlers(ctx: BenchContext): Promise<void> {
           lhb,
         );
 
-      const body = (i: number) => JSON.stringify({ action: 'update-presence', ...pageOf(i) });
       // Post-heavy: warm each container once (an op costs ~51 posts), not 32 ops.
       const postHeavy = { warmupOps: callers };
       for (const ms of upLatencies) {
@@ -400,16 +395,7 @@ export async function measureHandlers(ctx: BenchContext): Promise<void> {
           const up = await run(
             `update-presence${at(ms)}`,
             callers,
-            (i, w) =>
-              call(
-                container(w).updatePresence,
-                webSocketEvent(
-                  'update-presence',
-                  userId(pick(i)),
-                  connectionId(pick(i), 0, 'A'),
-                  body(i),
-                ),
-              ),
+            (i, w) => call(container(w).updatePresence, updateEvent(i)),
             postHeavy,
           );
           if (up) {
@@ -428,16 +414,7 @@ export async function measureHandlers(ctx: BenchContext): Promise<void> {
           const upTuned = await run(
             `update-presence (signed-http)${at(ms)}`,
             callers,
-            (i, w) =>
-              call(
-                tuned(w).updatePresence,
-                webSocketEvent(
-                  'update-presence',
-                  userId(pick(i)),
-                  connectionId(pick(i), 0, 'A'),
-                  body(i),
-                ),
-              ),
+            (i, w) => call(tuned(w).updatePresence, updateEvent(i)),
             postHeavy,
           );
           if (upTuned) {
@@ -796,7 +773,7 @@ export async function measureHandlers(ctx: BenchContext): Promise<void> {
       l?.legacy.close();
       l?.redis.disconnect();
     }
-    await Promise.all([...containers, ...tunedContainers].map((c) => c?.runtime.close()));
+    await Promise.all(runtimes.map((runtime) => runtime.close()));
     await shared.close();
     seedClient.disconnect();
   }
