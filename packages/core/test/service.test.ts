@@ -96,6 +96,26 @@ async function snapshot(w: World, users = ['alice', 'bob', 'carol', 'dave', 'eri
   };
 }
 
+/** A service over `w` in sweep batches of 2 whose graph records each friendsOfMany call. */
+function askingService(w: World): { asked: string[][]; service: PresenceService } {
+  const asked: string[][] = [];
+  const graph = override<FriendGraph>(w.graph, {
+    friendsOfMany: async (ids: readonly string[]) => {
+      asked.push([...ids].sort());
+      return w.graph.friendsOfMany(ids);
+    },
+  });
+  const service = new PresenceService({
+    store: w.store,
+    graph,
+    notifier: w.notifier,
+    clock: w.clock,
+    timeoutMs: TIMEOUT,
+    sweepBatchSize: 2,
+  });
+  return { asked, service };
+}
+
 describe('PresenceService', () => {
   let w: World;
   beforeEach(() => {
@@ -453,21 +473,7 @@ describe('PresenceService', () => {
     });
 
     it('in a mass timeout reads the friends of the few live users instead, with the same frames', async () => {
-      const asked: string[][] = [];
-      const graph = override<FriendGraph>(w.graph, {
-        friendsOfMany: async (ids: readonly string[]) => {
-          asked.push([...ids].sort());
-          return w.graph.friendsOfMany(ids);
-        },
-      });
-      const service = new PresenceService({
-        store: w.store,
-        graph,
-        notifier: w.notifier,
-        clock: w.clock,
-        timeoutMs: TIMEOUT,
-        sweepBatchSize: 2,
-      });
+      const { asked, service } = askingService(w);
       for (const [user, id] of [
         ['alice', 'a1'],
         ['carol', 'c1'],
@@ -490,21 +496,7 @@ describe('PresenceService', () => {
     });
 
     it('reads the friends of the offline users when live connections are not fewer than half of them', async () => {
-      const asked: string[][] = [];
-      const graph = override<FriendGraph>(w.graph, {
-        friendsOfMany: async (ids: readonly string[]) => {
-          asked.push([...ids].sort());
-          return w.graph.friendsOfMany(ids);
-        },
-      });
-      const service = new PresenceService({
-        store: w.store,
-        graph,
-        notifier: w.notifier,
-        clock: w.clock,
-        timeoutMs: TIMEOUT,
-        sweepBatchSize: 2,
-      });
+      const { asked, service } = askingService(w);
       await service.connect(conn('alice', 'a1'));
       await service.connect(conn('dave', 'd1'));
       w.clock.advance(1);
