@@ -11,6 +11,8 @@ const port = parentPort;
 if (port === null) throw new Error('gateway-stand-in-worker must run in a worker thread');
 const { shared } = workerData as StandInWorkerData;
 const slots = new Int32Array(shared);
+/** Answers waiting out the latency: cleared on close, so that a held request never keeps the thread alive. */
+const held = new Set<NodeJS.Timeout>();
 
 const server = http.createServer((req, res) => {
   req.resume();
@@ -30,8 +32,13 @@ const server = http.createServer((req, res) => {
       res.end();
     };
     const latencyMs = Atomics.load(slots, SLOT.latencyUs) / 1000;
-    if (answered && latencyMs > 0) setTimeout(answer, latencyMs);
-    else answer();
+    if (answered && latencyMs > 0) {
+      const timer = setTimeout(() => {
+        held.delete(timer);
+        answer();
+      }, latencyMs);
+      held.add(timer);
+    } else answer();
   });
 });
 server.keepAliveTimeout = 60_000;
@@ -39,6 +46,8 @@ server.maxRequestsPerSocket = 0;
 
 port.on('message', (message: WorkerMessage) => {
   if (message.type !== 'close') return;
+  for (const timer of held) clearTimeout(timer);
+  held.clear();
   server.closeAllConnections();
   server.close(() => {
     port.postMessage({ type: 'closed' } satisfies WorkerMessage);

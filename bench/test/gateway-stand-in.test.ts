@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { type GatewayStandIn, startGatewayStandIn } from '../src/gateway-stand-in.js';
 
 // The worker thread loads built JavaScript: the test uses the one tsup emits (turbo builds the
@@ -30,27 +30,53 @@ describe('gateway stand-in (worker thread)', () => {
     expect(gateway.counts).toEqual({ post: 0, delete: 0, other: 0 });
   });
 
-  it('answers after the set latency, on a timer, so requests in flight overlap', async () => {
-    // Prepare
+  it('holds each request for the set latency, on a timer, so requests in flight overlap', async () => {
+    // Prepare: a latency far longer than the test, so that no answer can come before the check.
     gateway = await startGatewayStandIn(0, WORKER);
-    gateway.setLatency(150);
+    gateway.setLatency(60_000);
     const endpoint = gateway.endpoint;
+    const abort = new AbortController();
+    let answered = 0;
 
-    // Act
-    const started = performance.now();
-    const answers = await Promise.all(
-      Array.from({ length: 8 }, (_, i) =>
-        fetch(`${endpoint}/prod/@connections/c${i}`, { method: 'POST', body: 'x' }),
+    // Act: eight requests at once; wait (bounded) until the worker has counted all of them.
+    const requests = Array.from({ length: 8 }, (_, i) =>
+      fetch(`${endpoint}/prod/@connections/c${i}`, {
+        method: 'POST',
+        body: 'x',
+        signal: abort.signal,
+      }).then(
+        () => {
+          answered += 1;
+        },
+        () => undefined,
       ),
     );
-    const elapsed = performance.now() - started;
+    await vi.waitFor(() => expect(gateway?.counts.post).toBe(8), { timeout: 10_000 });
 
-    // Assess
-    expect(gateway.latencyMs).toBe(150);
-    expect(answers.map((a) => a.status)).toEqual(Array(8).fill(200));
-    expect(elapsed).toBeGreaterThanOrEqual(145);
-    expect(elapsed).toBeLessThan(8 * 150);
-    expect(gateway.counts.post).toBe(8);
+    // Assess: all eight are in the worker at the same time and none has been answered yet.
+    expect(gateway.latencyMs).toBe(60_000);
+    expect(answered).toBe(0);
+    abort.abort();
+    await Promise.all(requests);
+    expect(answered).toBe(0);
+  });
+
+  it('answers at once again when the latency is set back to 0', async () => {
+    // Prepare
+    gateway = await startGatewayStandIn(0, WORKER);
+    gateway.setLatency(60_000);
+    gateway.setLatency(0);
+
+    // Act
+    const answers = await Promise.all(
+      Array.from({ length: 4 }, (_, i) =>
+        fetch(`${gateway?.endpoint}/prod/@connections/d${i}`, { method: 'POST', body: 'x' }),
+      ),
+    );
+
+    // Assess: answered (a 60 s hold would have outlived the test's own timeout)
+    expect(answers.map((a) => a.status)).toEqual(Array(4).fill(200));
+    expect(gateway.counts.post).toBe(4);
   });
 
   it('refuses a negative latency and closes idempotently', async () => {
