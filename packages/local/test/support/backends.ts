@@ -15,7 +15,7 @@ export interface Backend {
 
 export const REDIS_URL = process.env.PRESENCE_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 export const DATABASE_URL =
-  process.env.PRESENCE_TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+  process.env.PRESENCE_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 
 /** The embedded defaults: in-memory store, seeded in-memory graph. */
 export const memoryBackend: Backend = {
