@@ -132,7 +132,9 @@ export function createPresenceClient(options: PresenceClientOptions): PresenceCl
     try {
       jwt = await token(context);
     } catch (cause) {
-      throw new PresenceClientError('token', 'the token function failed', { cause });
+      throw new PresenceClientError('token', `the token function failed: ${String(cause)}`, {
+        cause,
+      });
     }
     if (typeof jwt !== 'string' || jwt === '') {
       throw new PresenceClientError(
