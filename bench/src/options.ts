@@ -55,6 +55,7 @@ export const SECTIONS = [
   'scaling',
   'memory',
   'local',
+  'client',
 ] as const;
 
 /** Usage text of the CLI. */

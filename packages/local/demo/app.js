@@ -1,8 +1,10 @@
-// presence-local demo: a tiny client of the presence API, speaking the same protocol as the
-// browser extension (WebSocket frames) and the web client (GET /presence). No framework.
+// presence-local demo: a tiny client of the presence API built on @presence/client (served by
+// presence-local at /presence-client.js), which speaks the extension's protocol (WebSocket frames)
+// and reads GET /presence like the web client: reconnect, resync and heartbeats are its job.
+import { createPresenceClient } from '/presence-client.js';
 
-const HEARTBEAT_MS = 60_000;
 const LOG_LIMIT = 30;
+
 const SAMPLES = [
   { url: 'https://github.com/explore', title: 'Explore GitHub' },
   {
@@ -18,15 +20,10 @@ const SAMPLES = [
 ];
 
 const $ = (id) => document.getElementById(id);
-const state = {
-  userId: undefined,
-  socket: undefined,
-  heartbeat: undefined,
-  reconnect: undefined,
-  wantConnected: false,
-  /** userId → { info, page: {url,title,domain}|null, latestPage } */
-  friends: new Map(),
-};
+/** The running client, or undefined when disconnected. */
+let client;
+/** userId → "First Last" of the demo users (from /dev/users). */
+const names = new Map();
 
 function log(direction, frame) {
   const item = document.createElement('li');
@@ -35,40 +32,49 @@ function log(direction, frame) {
   while ($('log').children.length > LOG_LIMIT) $('log').lastElementChild.remove();
 }
 
-function setStatus(text, connected) {
+const STATUS_TEXT = {
+  connecting: (name) => `Connecting as ${name}…`,
+  open: (name) => `Connected as ${name}`,
+  reconnecting: () => 'Connection lost, reconnecting…',
+  closed: () => 'Not connected',
+};
+
+function setStatus(status, text) {
+  const connected = status === 'open';
   $('status').textContent = text;
-  $('status').dataset.state = connected ? 'online' : 'offline';
-  for (const id of ['share', 'hide', 'disconnect']) $(id).disabled = !connected;
-  $('connect').disabled = connected;
-  $('user').disabled = connected;
+  $('status').dataset.state = connected ? 'online' : status === 'closed' ? 'offline' : 'pending';
+  for (const id of ['share', 'hide']) $(id).disabled = !connected;
+  $('disconnect').disabled = status === 'closed';
+  $('connect').disabled = status !== 'closed';
+  $('user').disabled = status !== 'closed';
 }
 
-function nameOf(info, userId) {
-  const name = [info?.first_name, info?.last_name].filter(Boolean).join(' ');
-  return name || userId;
+function nameOf(friend) {
+  const name = [friend.profile?.firstName, friend.profile?.lastName].filter(Boolean).join(' ');
+  return name || names.get(friend.userId) || friend.userId;
 }
 
 function renderFriends() {
   const list = $('friends');
   list.replaceChildren();
-  const friends = [...state.friends.entries()].sort(([, a], [, b]) =>
-    nameOf(a.info, '').localeCompare(nameOf(b.info, '')),
+  const friends = [...(client?.friends.values() ?? [])].sort((a, b) =>
+    nameOf(a).localeCompare(nameOf(b)),
   );
-  $('no-friends').hidden = friends.length > 0;
+  $('no-friends').hidden = friends.length > 0 || client?.self === undefined;
   let online = 0;
-  for (const [userId, friend] of friends) {
+  for (const friend of friends) {
     const mode = friend.page === null ? 'offline' : friend.page.url === '' ? 'hidden' : 'online';
     if (mode !== 'offline') online += 1;
     const item = document.createElement('li');
     item.className = `friend ${mode}`;
-    item.dataset.userId = userId;
+    item.dataset.userId = friend.userId;
     item.dataset.state = mode;
     const dot = document.createElement('span');
     dot.className = 'dot';
     dot.title = mode;
     const name = document.createElement('strong');
     name.className = 'name';
-    name.textContent = nameOf(friend.info, userId);
+    name.textContent = nameOf(friend);
     const detail = document.createElement('span');
     detail.className = 'page';
     if (mode === 'online') {
@@ -89,10 +95,19 @@ function renderFriends() {
     } else {
       detail.textContent = 'offline';
     }
-    item.append(dot, name, detail);
+    item.append(dot, name, ' ', detail);
     list.append(item);
   }
-  $('online-count').textContent = `(${online} of ${friends.length} online)`;
+  $('online-count').textContent = client ? `(${online} of ${friends.length} online)` : '';
+}
+
+function renderSelf(self) {
+  $('sharing').textContent =
+    self.page === null
+      ? ''
+      : self.page.url
+        ? `Your friends see: ${self.page.title || self.page.url} (${self.page.domain || 'no domain'})`
+        : 'Your friends see: online, activity hidden';
 }
 
 async function fetchToken(userId) {
@@ -101,110 +116,52 @@ async function fetchToken(userId) {
   return (await response.json()).token;
 }
 
-async function loadPresence(token) {
-  const response = await fetch('/presence', { headers: { Authorization: token } });
-  if (!response.ok) throw new Error(`GET /presence failed: HTTP ${response.status}`);
-  const body = await response.json();
-  state.friends.clear();
-  for (const presence of body.presenceArr) {
-    state.friends.set(presence.userId, {
-      info: body.userInfoMap[presence.userId],
-      page: presence.page,
-      latestPage: presence.latestPage,
-    });
-  }
-  renderFriends();
+function setPage(page) {
+  client?.setPage(page);
+  log('→', { setPage: page });
 }
 
-function send(frame) {
-  if (state.socket?.readyState !== WebSocket.OPEN) return;
-  state.socket.send(JSON.stringify(frame));
-  log('→', frame);
-}
-
-function onFrame(event) {
-  let frame;
-  try {
-    frame = JSON.parse(event.data);
-  } catch {
-    log('← (not JSON!)', String(event.data));
-    return;
-  }
-  log('←', frame);
-  if (frame.type === 'update-presence') {
-    if (frame.userId === state.userId) {
-      $('sharing').textContent = frame.url
-        ? `Your friends see: ${frame.title || frame.url} (${frame.domain || 'no domain'})`
-        : 'Your friends see: online, activity hidden';
-      return;
-    }
-    const friend = state.friends.get(frame.userId);
-    if (friend === undefined) return;
-    friend.page = { url: frame.url, title: frame.title, domain: frame.domain };
-    friend.latestPage = {
-      url: frame.latestUrl,
-      title: frame.latestTitle,
-      domain: frame.latestDomain,
-    };
-    renderFriends();
-  } else if (frame.type === 'presence-timeout') {
-    const friend = state.friends.get(frame.userId);
-    if (friend === undefined) return;
-    friend.page = null;
-    friend.latestPage = null;
-    renderFriends();
-  }
-}
-
-async function connect(userId) {
-  state.userId = userId;
-  state.wantConnected = true;
-  setStatus(`Connecting as ${userId}...`, false);
-  $('connect').disabled = true;
-  const token = await fetchToken(userId);
-  const url = new URL(location.href);
-  url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:';
-  url.pathname = '/';
-  url.hash = '';
-  url.search = `?Authorization=${encodeURIComponent(token)}`;
-  const socket = new WebSocket(url);
-  state.socket = socket;
-  socket.addEventListener('message', onFrame);
-  socket.addEventListener('open', async () => {
-    setStatus(`Connected as ${userId}`, true);
-    state.heartbeat = setInterval(() => send({ action: 'heartbeat' }), HEARTBEAT_MS);
-    await loadPresence(token).catch((error) => log('!', { error: error.message }));
-    const pageUrl = $('page-url').value.trim();
-    if (pageUrl) send({ action: 'update-presence', url: pageUrl, title: $('page-title').value });
+function connect(userId) {
+  client?.close();
+  const name = names.get(userId) ?? userId;
+  const wsUrl = new URL('/', location.href);
+  wsUrl.protocol = wsUrl.protocol === 'https:' ? 'wss:' : 'ws:';
+  const current = createPresenceClient({
+    url: wsUrl.href,
+    restUrl: location.origin,
+    // A development token from presence-local, fetched anew for every connection.
+    token: () => fetchToken(userId),
   });
-  socket.addEventListener('close', (event) => {
-    clearInterval(state.heartbeat);
-    if (state.socket !== socket) return;
-    state.socket = undefined;
-    setStatus(`Disconnected (${event.code})`, false);
-    for (const friend of state.friends.values()) friend.page = null;
-    renderFriends();
-    // Like the extension: reconnect when the server closed the socket (sweep, restart).
-    if (state.wantConnected) {
-      state.reconnect = setTimeout(() => connect(userId).catch(onError), 3000);
-    }
+  client = current;
+  current.on('status', (status) => {
+    if (client === current) setStatus(status, STATUS_TEXT[status](name));
   });
+  for (const event of ['sync', 'update', 'offline']) current.on(event, renderFriends);
+  current.on('self', renderSelf);
+  current.on('frame', (frame) => log('←', frame));
+  current.on('error', (error) => {
+    log('!', { error: error.code, message: error.message });
+    if (error.code === 'unauthorized' || error.code === 'forbidden')
+      setStatus('closed', `Not connected: ${error.message}`);
+  });
+  setStatus(current.status, STATUS_TEXT[current.status](name));
+  const pageUrl = $('page-url').value.trim();
+  if (pageUrl) current.setPage({ url: pageUrl, title: $('page-title').value });
 }
 
 function disconnect() {
-  state.wantConnected = false;
-  clearTimeout(state.reconnect);
-  state.socket?.close(1000);
-}
-
-function onError(error) {
-  setStatus(`Error: ${error.message}`, false);
+  client?.close();
+  client = undefined;
+  $('sharing').textContent = '';
+  renderFriends();
+  setStatus('closed', STATUS_TEXT.closed());
 }
 
 async function init() {
   const response = await fetch('/dev/users');
   const { users } = await response.json();
   for (const user of users) {
+    names.set(user.userId, `${user.firstName} ${user.lastName}`);
     const option = document.createElement('option');
     option.value = user.userId;
     option.textContent = `${user.firstName} ${user.lastName} (${user.userId})`;
@@ -218,33 +175,27 @@ async function init() {
     button.addEventListener('click', () => {
       $('page-url').value = sample.url;
       $('page-title').value = sample.title;
-      send({ action: 'update-presence', url: sample.url, title: sample.title });
+      setPage(sample);
     });
     $('samples').append(button);
   }
   $('login').addEventListener('submit', (event) => {
     event.preventDefault();
     location.hash = `user=${encodeURIComponent($('user').value)}`;
-    connect($('user').value).catch(onError);
+    connect($('user').value);
   });
   $('disconnect').addEventListener('click', disconnect);
   $('page-form').addEventListener('submit', (event) => {
     event.preventDefault();
-    send({
-      action: 'update-presence',
-      url: $('page-url').value.trim(),
-      title: $('page-title').value,
-    });
+    setPage({ url: $('page-url').value.trim(), title: $('page-title').value });
   });
-  $('hide').addEventListener('click', () =>
-    send({ action: 'update-presence', url: '', title: '' }),
-  );
-  setStatus('Not connected', false);
+  $('hide').addEventListener('click', () => setPage(null));
+  setStatus('closed', STATUS_TEXT.closed());
   const fromHash = new URLSearchParams(location.hash.slice(1)).get('user');
   if (fromHash && users.some((u) => u.userId === fromHash)) {
     $('user').value = fromHash;
-    connect(fromHash).catch(onError);
+    connect(fromHash);
   }
 }
 
-init().catch(onError);
+init().catch((error) => setStatus('closed', `Error: ${error.message}`));

@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import type { ServerResponse } from 'node:http';
+import { createRequire } from 'node:module';
 import { DEMO_DIR } from './seed.js';
 
 const TYPES: Readonly<Record<string, string>> = {
@@ -18,11 +19,18 @@ const FILES: Readonly<Record<string, string>> = {
   '/style.css': 'style.css',
 };
 
+/** The demo page imports `@presence/client` from here: the installed package's ESM entry. */
+const CLIENT_PATH = '/presence-client.js';
+
 /** Serves one of the demo page's files; resolves false when `path` is not one of them. */
 export async function serveDemoFile(path: string, response: ServerResponse): Promise<boolean> {
-  const name = FILES[path];
+  const name = path === CLIENT_PATH ? 'presence-client.js' : FILES[path];
   if (name === undefined) return false;
-  const body = await readFile(new URL(name, DEMO_DIR));
+  const body = await readFile(
+    path === CLIENT_PATH
+      ? createRequire(import.meta.url).resolve('@presence/client')
+      : new URL(name, DEMO_DIR),
+  );
   response.writeHead(200, {
     'Content-Type': TYPES[name.slice(name.lastIndexOf('.'))] ?? 'application/octet-stream',
     'Content-Length': body.length,

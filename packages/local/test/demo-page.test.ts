@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
-import { type Browser, chromium } from 'playwright-core';
+import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type LocalPresence, startLocalPresence } from '../src/index.js';
 
@@ -18,6 +18,8 @@ if (!available) {
 }
 
 const BOUND = { timeout: 10_000 };
+/** Reconnecting after a restart waits out the client's backoff (a random time under 1, 2, 4 s...). */
+const RECONNECT = { timeout: 20_000 };
 
 describe.skipIf(!available)('demo page in headless Chromium', () => {
   let local: LocalPresence;
@@ -45,7 +47,7 @@ describe.skipIf(!available)('demo page in headless Chromium', () => {
     await local?.close();
   });
 
-  it('shows a friend’s page change live, then the friend going offline', async () => {
+  it('shows a friend’s page change live, follows a server restart, then the friend going offline', async () => {
     // One context (window) per user, so neither tab is a throttled background tab.
     const contexts = await Promise.all(
       [1, 2].map(() => browser.newContext({ viewport: { width: 1100, height: 900 } })),
@@ -54,43 +56,90 @@ describe.skipIf(!available)('demo page in headless Chromium', () => {
     const [alice, bob] = await Promise.all(contexts.map((c) => c.newPage()));
     if (alice === undefined || bob === undefined) throw new Error('no pages');
     for (const page of [alice, bob]) page.on('pageerror', (error) => errors.push(error.message));
+    const aliceRow = 'li[data-user-id="alice"]';
 
     await bob.goto(`${local.url}/#user=bob`);
-    await bob.waitForSelector('#status[data-state="online"]', BOUND);
-    await bob.waitForSelector('li[data-user-id="alice"][data-state="offline"]', BOUND);
+    await expectText(bob, '#status', 'Connected as Bob Nguyen');
+    await expectText(bob, aliceRow, 'Alice Martin offline');
 
     await alice.goto(`${local.url}/#user=alice`);
-    await alice.waitForSelector('#status[data-state="online"]', BOUND);
-    // Bob learns alice is online from her first frame; connect alone shows her hidden on refresh.
+    await expectText(alice, '#status', 'Connected as Alice Martin');
     await alice.fill('#page-url', 'https://github.com/explore');
     await alice.fill('#page-title', 'Explore GitHub');
     await alice.click('#share');
 
-    const title = bob.locator('li[data-user-id="alice"][data-state="online"] .page-title');
-    await title.waitFor(BOUND);
-    expect(await title.textContent()).toBe('Explore GitHub');
-    expect(await bob.locator('li[data-user-id="alice"] .domain').textContent()).toBe('github.com');
-    await alice.waitForSelector('#sharing:has-text("Explore GitHub")', BOUND);
-
-    // A sample page, then hiding the activity.
-    await alice.click('button.sample:has-text("en.wikipedia.org")');
-    await bob.waitForSelector(
-      'li[data-user-id="alice"] .page-title:has-text("Presence information - Wikipedia")',
-      BOUND,
+    await expectText(bob, aliceRow, 'Alice Martin Explore GitHub github.com');
+    expect(await bob.locator(`${aliceRow} a`).getAttribute('href')).toBe(
+      'https://github.com/explore',
     );
+    await expectText(alice, '#sharing', 'Your friends see: Explore GitHub (github.com)');
+    await expectText(bob, '#online-count', '(1 of 3 online)');
+
+    // A sample page, then hiding the activity, then sharing again.
+    await alice.click('button.sample:has-text("en.wikipedia.org")');
+    await expectText(bob, aliceRow, 'Alice Martin Presence information - Wikipedia wikipedia.org');
     await alice.click('#hide');
-    await bob.waitForSelector('li[data-user-id="alice"][data-state="hidden"]', BOUND);
+    await expectText(
+      bob,
+      aliceRow,
+      'Alice Martin online, activity hidden (last shared: wikipedia.org)',
+    );
+    await expectText(alice, '#sharing', 'Your friends see: online, activity hidden');
     await alice.click('button.sample:has-text("github.com")');
-    await bob.waitForSelector('li[data-user-id="alice"][data-state="online"]', BOUND);
+    await expectText(bob, aliceRow, 'Alice Martin Explore GitHub github.com');
+
+    // The server goes away and comes back on the same port: both pages say so, reconnect by
+    // themselves (fresh tokens from the new server), and alice's page is sent again unasked.
+    const port = local.port;
+    await local.close();
+    await expectText(bob, '#status', 'Connection lost, reconnecting…');
+    local = await startLocalPresence({ port, sweepIntervalSeconds: 0, logger: silent });
+    await expectText(bob, '#status', 'Connected as Bob Nguyen', RECONNECT);
+    await expectText(alice, '#status', 'Connected as Alice Martin', RECONNECT);
+    await expectText(bob, aliceRow, 'Alice Martin Explore GitHub github.com', RECONNECT);
 
     await mkdir(ARTIFACTS, { recursive: true });
     await bob.screenshot({ path: new URL('demo-page.png', ARTIFACTS).pathname, fullPage: true });
 
     await alice.close();
-    await bob.waitForSelector('li[data-user-id="alice"][data-state="offline"]', BOUND);
+    await expectText(bob, aliceRow, 'Alice Martin offline');
+    await expectText(bob, '#online-count', '(0 of 3 online)');
     expect(errors).toEqual([]);
     await Promise.all(contexts.map((c) => c.close()));
   });
 });
+
+type PageDocument = { querySelector(selector: string): { innerText: string } | null };
+
+/** The visible text of `selector`, whitespace collapsed (runs in the page; a function, not a string, which the page's CSP would refuse). */
+const visibleText = (selector: string): string | undefined =>
+  (globalThis as unknown as { document: PageDocument }).document
+    .querySelector(selector)
+    ?.innerText.replace(/\s+/g, ' ')
+    .trim();
+
+/** Waits (bounded) until the visible text of `selector` is `text`, as a person would read it. */
+async function expectText(
+  page: Page,
+  selector: string,
+  text: string,
+  bound = BOUND,
+): Promise<void> {
+  try {
+    await page.waitForFunction(
+      ([sel, want]) =>
+        (globalThis as unknown as { document: PageDocument }).document
+          .querySelector(sel)
+          ?.innerText.replace(/\s+/g, ' ')
+          .trim() === want,
+      [selector, text] as const,
+      // Polled on a timer: requestAnimationFrame (the default) does not run in a background window.
+      { ...bound, polling: 100 },
+    );
+  } catch (error) {
+    const seen = await page.evaluate(visibleText, selector);
+    throw new Error(`${selector}: expected the text "${text}", saw "${seen}"`, { cause: error });
+  }
+}
 
 const silent = { debug() {}, info() {}, warn() {}, error() {} };
