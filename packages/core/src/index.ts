@@ -120,4 +120,4 @@ export type {
   UpdatePresenceResult,
 } from './service.js';
 export { createPresenceService, PresenceService, view } from './service.js';
-export { isShareable } from './sharing.js';
+export { isShareable, sharingListDomain, sharingListDomains } from './sharing.js';
