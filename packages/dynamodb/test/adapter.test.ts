@@ -18,6 +18,7 @@ import {
   freshTableName,
   itemsOf,
   rawClient,
+  waitUntilActive,
 } from './helpers.js';
 
 const T0 = 1_700_000_000_001;
@@ -187,6 +188,7 @@ describe.skipIf(skip !== undefined)(
           AttributeDefinitions: [{ AttributeName: 'id', AttributeType: 'S' }],
         }),
       );
+      await waitUntilActive(raw, wrong);
       try {
         const log = makeLog({ tableName: wrong });
         const error = await log.append({ userId: 'alice', at: T0, type: 'online' }).catch((e) => e);

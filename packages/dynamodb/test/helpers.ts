@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import {
   CreateTableCommand,
   DeleteTableCommand,
+  DescribeTableCommand,
   DynamoDBClient,
   type DynamoDBClientConfig,
 } from '@aws-sdk/client-dynamodb';
@@ -57,9 +58,26 @@ export function freshTableName(label: string): string {
   return `presence-test-${label}-${randomBytes(4).toString('hex')}`;
 }
 
-/** Creates an activity table (dynalite creates tables at once with `createTableMs: 0`). */
+/**
+ * Creates an activity table and waits until it is ACTIVE: with `createTableMs: 0` dynalite still
+ * flips the status on its next tick, and a table still CREATING cannot be deleted.
+ */
 export async function createTable(raw: DynamoDBDocumentClient, tableName: string): Promise<void> {
   await raw.send(new CreateTableCommand(activityTableDefinition(tableName)));
+  await waitUntilActive(raw, tableName);
+}
+
+/** Polls DescribeTable (bounded) until the table is ACTIVE. */
+export async function waitUntilActive(
+  raw: DynamoDBDocumentClient,
+  tableName: string,
+): Promise<void> {
+  for (let i = 0; i < 500; i++) {
+    const { Table } = await raw.send(new DescribeTableCommand({ TableName: tableName }));
+    if (Table?.TableStatus === 'ACTIVE') return;
+    await new Promise((resolve) => setTimeout(resolve, 2));
+  }
+  throw new Error(`table ${tableName} did not become ACTIVE`);
 }
 
 /** Deletes a table, ignoring one that is already gone. */
