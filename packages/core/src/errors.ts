@@ -9,6 +9,7 @@ export type PresenceErrorCode =
   | 'graph_unavailable'
   | 'notifier_unavailable'
   | 'identity_unavailable'
+  | 'activity_unavailable'
   | 'invalid_config';
 
 const marker = Symbol.for('@presence/core/error');
@@ -85,6 +86,11 @@ export class IdentityUnavailableError extends subclass(
   'identity_unavailable',
   'IdentityUnavailableError',
 ) {}
+/** The activity log (DynamoDB) could not be reached or failed. HTTP 503. */
+export class ActivityUnavailableError extends subclass(
+  'activity_unavailable',
+  'ActivityUnavailableError',
+) {}
 /** Configuration (environment, options, schema names) is missing or malformed. Fails at start-up. */
 export class ConfigError extends subclass('invalid_config', 'ConfigError') {}
 
@@ -99,6 +105,7 @@ export const HTTP_STATUS_BY_CODE: Readonly<Record<PresenceErrorCode, number>> = 
   graph_unavailable: 503,
   notifier_unavailable: 503,
   identity_unavailable: 503,
+  activity_unavailable: 503,
   invalid_config: 500,
 });
 

@@ -1,7 +1,38 @@
+export type {
+  ActivityIdFactory,
+  ActivityRecord,
+  ParsedActivityListOptions,
+} from './activity-input.js';
+export {
+  activityIdFloor,
+  createActivityIdFactory,
+  decodeActivityCursor,
+  encodeActivityCursor,
+  isActivityId,
+  parseActivityAppend,
+  parseActivityListOptions,
+  toActivityEntry,
+} from './activity-input.js';
+export type {
+  ActivityAppend,
+  ActivityEntry,
+  ActivityEntryBase,
+  ActivityListOptions,
+  ActivityLog,
+  ActivityPage,
+  ActivityType,
+} from './activity-log.js';
+export {
+  ACTIVITY_TYPES,
+  DEFAULT_ACTIVITY_PAGE_LIMIT,
+  DEFAULT_ACTIVITY_RETENTION_MS,
+  MAX_ACTIVITY_PAGE_LIMIT,
+} from './activity-log.js';
 export { systemClock } from './clock.js';
 export { domainOfHostname, registrableDomain } from './domain.js';
 export type { PresenceErrorCode, PresenceErrorOptions } from './errors.js';
 export {
+  ActivityUnavailableError,
   ConfigError,
   ForbiddenError,
   GraphUnavailableError,
@@ -19,6 +50,8 @@ export {
 } from './errors.js';
 export type { PresenceLimits } from './limits.js';
 export { assertConnectionId, assertUserId, DEFAULT_LIMITS } from './limits.js';
+export type { MemoryActivityLogOptions } from './memory/activity-log.js';
+export { MemoryActivityLog } from './memory/activity-log.js';
 export { MemoryFriendGraph } from './memory/friend-graph.js';
 export type { SentFrame } from './memory/notifier.js';
 export { MemoryNotifier } from './memory/notifier.js';
@@ -87,4 +120,4 @@ export type {
   UpdatePresenceResult,
 } from './service.js';
 export { createPresenceService, PresenceService, view } from './service.js';
-export { isShareable } from './sharing.js';
+export { isShareable, sharingListDomain, sharingListDomains } from './sharing.js';

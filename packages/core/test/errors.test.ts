@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
+  ActivityUnavailableError,
   ConfigError,
   ForbiddenError,
   GraphUnavailableError,
@@ -78,6 +79,7 @@ describe('PresenceError', () => {
       [GraphUnavailableError, 'graph_unavailable'],
       [NotifierUnavailableError, 'notifier_unavailable'],
       [IdentityUnavailableError, 'identity_unavailable'],
+      [ActivityUnavailableError, 'activity_unavailable'],
       [ConfigError, 'invalid_config'],
     ] as const;
     for (const [Class, code] of classes) {
@@ -100,6 +102,7 @@ describe('httpStatusOf', () => {
     [new GraphUnavailableError('x'), 503],
     [new NotifierUnavailableError('x'), 503],
     [new IdentityUnavailableError('x'), 503],
+    [new ActivityUnavailableError('x'), 503],
     [new ConfigError('x'), 500],
     [new Error('x'), 500],
     [new TypeError('x'), 500],

@@ -1,3 +1,10 @@
+export type {
+  ActivityLogFactory,
+  ActivityLogHandle,
+  ActivityLogSetup,
+} from './activity-log-handle.js';
+export type { ActivityLogSuiteOptions } from './activity-log-suite.js';
+export { describeActivityLog } from './activity-log-suite.js';
 export { FakeClock } from './fake-clock.js';
 export type {
   FriendGraphFactory,
