@@ -16,6 +16,7 @@ import {
   USAGE,
 } from './options.js';
 import { postgresVersion, seedPostgres } from './pg-seed.js';
+import { measureBundles } from './phases/bundles.js';
 import type { BenchContext } from './phases/context.js';
 import { measureHandlers } from './phases/handlers.js';
 import { measureLimits } from './phases/limits.js';
@@ -121,6 +122,8 @@ async function main(options: BenchOptions): Promise<number> {
   if (dedicated) await dedicated.stop();
   if (runs(options, 'local'))
     await phase('local', 'local runtime over WebSocket', () => measureLocal(ctx));
+  if (runs(options, 'bundles'))
+    await phase('bundles', 'function bundles and cold start', () => measureBundles(ctx));
 
   await runCleanup();
   const totalS = (Date.now() - started) / 1000;

@@ -55,6 +55,7 @@ export const SECTIONS = [
   'scaling',
   'memory',
   'local',
+  'bundles',
 ] as const;
 
 /** Usage text of the CLI. */
