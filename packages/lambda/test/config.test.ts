@@ -92,7 +92,8 @@ describe('parseConfig', () => {
       TRACING: 'true',
       REDIS_AUTH: 'secret',
       REDIS_CLUSTER: 'true',
-      REDIS_AUTH_SECRET_ARN: 'arn:aws:secretsmanager:us-east-1:123456789012:secret:presence/redis-XyZ',
+      REDIS_AUTH_SECRET_ARN:
+        'arn:aws:secretsmanager:us-east-1:123456789012:secret:presence/redis-XyZ',
       REDIS_KEY_PREFIX: 'presence-prod',
       DB_PORT: '6543',
       DB_SSL: 'require',
@@ -116,7 +117,12 @@ describe('parseConfig', () => {
         serviceName: 'presence-prod',
         tracing: true,
       },
-      redis: { cluster: true, tls: true, keyPrefix: 'presence-prod', authSecretArn: expect.stringContaining('redis') },
+      redis: {
+        cluster: true,
+        tls: true,
+        keyPrefix: 'presence-prod',
+        authSecretArn: expect.stringContaining('redis'),
+      },
       database: {
         kind: 'secret',
         port: 6543,
@@ -170,10 +176,10 @@ describe('parseConfig', () => {
   });
 
   it('reads RDS Proxy with IAM authentication, where prepared statements are refused', () => {
+    const { DB_SECRET_ARN: _secret, ...withoutSecret } = minimal;
     const iam = {
-      ...minimal,
+      ...withoutSecret,
       DB_CONNECTION: 'iam',
-      DB_SECRET_ARN: undefined,
       DB_NAME: 'users',
       DB_USER: 'presence_reader',
     } satisfies PresenceEnv;
@@ -280,7 +286,10 @@ describe('parseConfig', () => {
     [{ AUTH_COGNITO_USER_POOL_ID: 'AbCdEf123' }, 'must look like us-east-1_AbCdEf123'],
     [{ AUTH_PROVIDER: 'auth0' }, 'AUTH_PROVIDER must be cognito or oidc'],
     [{ DB_CONNECTION: 'url' }, 'DATABASE_URL is required'],
-    [{ DB_CONNECTION: 'url', DATABASE_URL: 'mysql://db/users' }, 'DATABASE_URL must be a postgres:// URL'],
+    [
+      { DB_CONNECTION: 'url', DATABASE_URL: 'mysql://db/users' },
+      'DATABASE_URL must be a postgres:// URL',
+    ],
     [{ REDIS_URL: undefined }, 'REDIS_URL is required'],
     [
       { WEBSOCKET_CALLBACK_URL: 'http://a1b2c3d4e5.execute-api.us-east-1.amazonaws.com/prod' },

@@ -15,9 +15,9 @@ export {
   type GatewayReport,
 } from './api-gateway-notifier.js';
 export {
+  createEmfMetrics,
   type MetricsSink,
   type MetricValues,
-  createEmfMetrics,
   NO_METRICS,
 } from './emf-metrics.js';
 export { type GatewayOutcome, outcomeOfStatus } from './gateway-transport.js';
@@ -27,7 +27,6 @@ export {
   type LambdaLogger,
   type PowertoolsLoggerOptions,
 } from './powertools-logger.js';
-export { createSecretsManagerSource, SECRET_MAX_AGE_SECONDS } from './secrets-manager.js';
 export {
   type DatabaseSecret,
   databaseSecretOf,
@@ -36,6 +35,7 @@ export {
   type SecretSource,
   secretSourceOf,
 } from './secrets.js';
+export { createSecretsManagerSource, SECRET_MAX_AGE_SECONDS } from './secrets-manager.js';
 export {
   type GatewayCredentials,
   type GatewayCredentialsSource,

@@ -10,10 +10,10 @@ import {
 import { PostgresFriendGraph, type PostgresFriendGraphOptions } from '@presence/postgres';
 import { databaseSecretOf, type SecretSource } from '../aws/index.js';
 import type { DatabaseConfig, DatabaseSslMode, PresenceConfig } from '../config/index.js';
-import type { BuildDependencies } from './runtime.js';
 import { currentRecorder, recordCredentialRefresh } from './metrics.js';
 import { graphVia } from './ports.js';
 import { readSecret, rebuildable, withRotation } from './rebuildable.js';
+import type { BuildDependencies } from './runtime.js';
 import { secretsOf } from './secrets.js';
 
 /** TLS options for pg from a libpq-style mode. Exported for tests. */

@@ -6,8 +6,9 @@
  * May import: everything but cdk.
  * @module
  */
-export { defineFunction, type BuildersFor } from './function.js';
+
 export { createRuntime } from './full.js';
+export { type BuildersFor, defineFunction } from './function.js';
 export { isPostgresAuthFailure, pgSsl, postgresGraph } from './graph.js';
 export { currentRecorder, InvocationRecorder } from './metrics.js';
 export {

@@ -24,13 +24,13 @@ import {
 } from '../aws/index.js';
 import type { PresenceConfig } from '../config/index.js';
 import type { PresenceRuntime, TokenVerifier } from '../edge/index.js';
-import { createObserver } from './observer.js';
 import {
   instrumentGraph,
   instrumentNotifier,
   instrumentStore,
   instrumentVerifier,
 } from './instrument.js';
+import { createObserver } from './observer.js';
 import { graphVia, storeVia } from './ports.js';
 
 /**

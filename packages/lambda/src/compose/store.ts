@@ -1,16 +1,16 @@
 import {
   type Logger,
-  type PresenceStore,
   PresenceError,
+  type PresenceStore,
   StoreUnavailableError,
 } from '@presence/core';
 import { RedisPresenceStore, type RedisPresenceStoreOptions } from '@presence/redis';
 import { redisAuthTokenOf, type SecretSource } from '../aws/index.js';
 import type { PresenceConfig, RedisConfig } from '../config/index.js';
-import type { BuildDependencies } from './runtime.js';
 import { currentRecorder, recordCredentialRefresh } from './metrics.js';
 import { storeVia } from './ports.js';
 import { readSecret, rebuildable, withRotation } from './rebuildable.js';
+import type { BuildDependencies } from './runtime.js';
 import { secretsOf } from './secrets.js';
 
 /** Longest a store call may take before it counts as an outage (covers a cluster that cannot connect). */

@@ -88,6 +88,9 @@ export const sqlIdentifier = z
 
 /** A comma list of origins (`scheme://host[:port]`), `*`, or `chrome-extension://<id>`. */
 export const origins = list.superRefine((items, ctx) => {
+  if (items.includes('*') && items.length > 1) {
+    ctx.addIssue({ code: 'custom', message: 'has "*", which allows every origin: give it alone' });
+  }
   for (const origin of items) {
     const ok =
       origin === '*' ||

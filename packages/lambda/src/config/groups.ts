@@ -4,6 +4,7 @@ import {
   flag,
   fraction,
   integer,
+  list,
   oneOf,
   origins,
   required,
@@ -11,7 +12,6 @@ import {
   secureUrl,
   sqlIdentifier,
   urlOf,
-  list,
 } from './fields.js';
 
 // One zod schema per concern. Each parses the whole environment, keeps its own variables and

@@ -49,19 +49,23 @@ const ALL_GROUPS = z.object(GROUP_SHAPE);
 const ALWAYS = { observability: true, aws: true } as const;
 
 type Shape = typeof GROUP_SHAPE;
-type GroupName = keyof Shape;
+/** The name of one configuration group (`aws` included). */
+export type GroupName = keyof Shape;
 
 /** The runtime configuration of every group: what {@link parseConfig} returns. */
 export type PresenceConfig = z.output<typeof ALL_GROUPS>;
-/** The schema of one function's groups, plus `observability` and `aws`. */
-function functionSchema<F extends PresenceFunctionName>(name: F) {
-  return ALL_GROUPS.pick({ ...PRESENCE_FUNCTIONS[name].groups, ...ALWAYS });
-}
-
 /** The runtime configuration of one function: its groups, plus `observability` and `aws`. */
-export type FunctionConfig<F extends PresenceFunctionName> = z.output<
-  ReturnType<typeof functionSchema<F>>
+export type FunctionConfig<F extends PresenceFunctionName> = Pick<
+  PresenceConfig,
+  GroupsOf<F> | keyof typeof ALWAYS
 >;
+
+/** The schema of some groups (its output type names every group; only these are parsed). */
+function schemaOf(groups: readonly GroupName[]) {
+  const mask: { [K in GroupName]?: true } = {};
+  for (const group of groups) mask[group] = true;
+  return ALL_GROUPS.pick(mask);
+}
 /** The Redis part of the configuration. */
 export type RedisConfig = PresenceConfig['redis'];
 /** The PostgreSQL part: a URL, a host with a secret, or RDS Proxy with IAM authentication. */
@@ -85,6 +89,17 @@ type UnionToIntersection<U> = (U extends unknown ? (k: U) => void : never) exten
   ? I
   : never;
 
+/**
+ * The intersection of the groups' environments, each kept whole: a group's either/or variants stay
+ * a union (boxing them keeps UnionToIntersection from distributing over the variants).
+ */
+type EnvOf<G extends GroupName> =
+  UnionToIntersection<{ [K in G]: { readonly env: GroupEnv<K> } }[G]> extends {
+    readonly env: infer E;
+  }
+    ? E
+    : never;
+
 /** The environment variables of one group, as an environment builder writes them. */
 export type GroupEnv<G extends GroupName> = z.input<Shape[G]>;
 
@@ -94,14 +109,10 @@ export type GroupEnv<G extends GroupName> = z.input<Shape[G]>;
  * combination (a Cognito pool beside an OIDC issuer), fails to compile.
  * @example const env: PresenceEnv = { AUTH_PROVIDER: 'oidc', AUTH_ISSUER: ..., ... };
  */
-export type PresenceEnv = UnionToIntersection<
-  { [G in Exclude<GroupName, 'aws'>]: GroupEnv<G> }[Exclude<GroupName, 'aws'>]
->;
+export type PresenceEnv = EnvOf<Exclude<GroupName, 'aws'>>;
 
 /** The environment of one function: the variables of its groups and `observability`. */
-export type FunctionEnv<F extends PresenceFunctionName> = UnionToIntersection<
-  { [G in GroupsOf<F> | 'observability']: GroupEnv<G> }[GroupsOf<F> | 'observability']
->;
+export type FunctionEnv<F extends PresenceFunctionName> = EnvOf<GroupsOf<F> | 'observability'>;
 
 /** The variable names of a group, across all of its either/or variants. */
 function variablesOf(schema: z.ZodType): string[] {
@@ -138,25 +149,54 @@ export function groupsOf(name: PresenceFunctionName): ConfigGroupName[] {
   return CONFIG_GROUP_NAMES.filter((group) => groups[group] === true);
 }
 
+/** One problem of an environment: the variable and what is wrong with it. */
+export interface EnvProblem {
+  readonly variable: string;
+  readonly message: string;
+}
+
+function issuesOf<S extends z.ZodType>(
+  schema: S,
+  keys: readonly string[],
+  env: Readonly<Record<string, string | undefined>>,
+): { data: z.output<S> } | { problems: EnvProblem[] } {
+  const flat = normalizeEnv(env);
+  const parsed = schema.safeParse(Object.fromEntries(keys.map((key) => [key, flat])));
+  if (parsed.success) return { data: parsed.data };
+  const problems = parsed.error.issues.map((issue) => {
+    const variable = issue.path.findLast(
+      (segment) => typeof segment === 'string' && segment === segment.toUpperCase(),
+    );
+    return { variable: String(variable ?? issue.path.join('.')), message: issue.message };
+  });
+  return { problems };
+}
+
 /** Runs `schema` over the environment handed to every group key; one ConfigError names every problem. */
 function parseWith<S extends z.ZodType>(
   schema: S,
   keys: readonly string[],
   env: Readonly<Record<string, string | undefined>>,
 ): z.output<S> {
-  const flat = normalizeEnv(env);
-  const parsed = schema.safeParse(Object.fromEntries(keys.map((key) => [key, flat])));
-  if (parsed.success) {
-    Object.freeze(parsed.data);
-    return parsed.data;
+  const result = issuesOf(schema, keys, env);
+  if ('data' in result) {
+    Object.freeze(result.data);
+    return result.data;
   }
-  const problems = parsed.error.issues.map((issue) => {
-    const variable = issue.path.findLast(
-      (segment) => typeof segment === 'string' && segment === segment.toUpperCase(),
-    );
-    return `${String(variable ?? issue.path.join('.'))} ${issue.message}`;
-  });
+  const problems = result.problems.map((p) => `${p.variable} ${p.message}`);
   throw new ConfigError(`Invalid presence configuration: ${[...new Set(problems)].join('; ')}`);
+}
+
+/**
+ * The problems of some groups of an environment, without throwing: the CDK construct checks the
+ * variables it derives from props with the very rules the functions apply.
+ */
+export function problemsOf(
+  groups: readonly GroupName[],
+  env: Readonly<Record<string, string | undefined>>,
+): EnvProblem[] {
+  const result = issuesOf(schemaOf(groups), groups, env);
+  return 'problems' in result ? result.problems : [];
 }
 
 /**
@@ -179,7 +219,8 @@ export function parseFunctionConfig<F extends PresenceFunctionName>(
   name: F,
   env: Readonly<Record<string, string | undefined>>,
 ): FunctionConfig<F> {
-  return parseWith(functionSchema(name), [...groupsOf(name), ...Object.keys(ALWAYS)], env);
+  const groups: GroupName[] = [...groupsOf(name), 'observability', 'aws'];
+  return parseWith(schemaOf(groups), groups, env);
 }
 
 export {

@@ -1,0 +1,201 @@
+import type { aws_cloudwatch as cloudwatch, aws_ec2 as ec2, aws_logs as logs } from 'aws-cdk-lib';
+import type { PresenceFunctionName } from '../manifest.js';
+import type { PresenceDatabase } from './database.js';
+import type { PresenceDomain, PresenceFrontDoor } from './front-door.js';
+import type { PresenceFunctionOverrides } from './functions.js';
+import type { PresenceIdentity } from './identity.js';
+import type { PresenceRedis } from './redis.js';
+
+/** Log level of the handlers' structured JSON logs (`LOG_LEVEL`). */
+export type PresenceLogLevel = 'debug' | 'info' | 'warn' | 'error';
+
+/**
+ * How the functions call the `@connections` API (`GATEWAY_TRANSPORT`): `'sdk'`, the AWS SDK client;
+ * `'signed-http'`, the same requests signed with `@smithy/signature-v4` on node:http(s), for about
+ * half the CPU per post.
+ */
+export type PresenceGatewayTransport = 'sdk' | 'signed-http';
+
+/** Properties of a `PresenceApi`. */
+export interface PresenceApiProps {
+  // --- Networking ---
+  /**
+   * VPC the functions (and a created Redis) run in. The functions call the `@connections` API and
+   * fetch the issuer's JWKS over the internet: the subnets need a NAT route (an execute-api VPC
+   * endpoint cannot reach public APIs; see `secretsManagerEndpoint` for the one that helps).
+   */
+  readonly vpc: ec2.IVpc;
+  /**
+   * Subnets of the functions and of a created Redis.
+   * @default - the VPC's private subnets with egress
+   */
+  readonly vpcSubnets?: ec2.SubnetSelection;
+  /**
+   * Security groups of the functions.
+   * @default - one security group created, all outbound traffic allowed
+   */
+  readonly securityGroups?: ec2.ISecurityGroup[];
+  /**
+   * Create an interface VPC endpoint for Secrets Manager (private DNS) in the functions' subnets,
+   * so that reading the Redis and database secrets does not go through NAT.
+   * @default false
+   */
+  readonly secretsManagerEndpoint?: boolean;
+
+  // --- Identity ---
+  /** Who issues the tokens: `PresenceIdentity.cognito(pool, clients)` or `PresenceIdentity.oidc({...})`. */
+  readonly identity: PresenceIdentity;
+  /**
+   * Origins allowed to call the REST routes from a browser (`CORS_ALLOWED_ORIGINS` and the
+   * preflight), e.g. the web client, `chrome-extension://<id>`, `http://localhost:4200`. An empty
+   * list disables CORS; `['*']` allows any.
+   */
+  readonly allowedOrigins: string[];
+
+  // --- APIs ---
+  /**
+   * The API serving the two REST routes: `PresenceFrontDoor.httpApi()` (an HTTP API, the cheaper)
+   * or `PresenceFrontDoor.restApi({ webAclArn })` (a REST API: WAF, Lambda or Cognito authorizer).
+   * @default PresenceFrontDoor.httpApi()
+   */
+  readonly frontDoor?: PresenceFrontDoor;
+  /**
+   * Stage name of both APIs (the first path segment of their execute-api URLs).
+   * @default 'prod'
+   */
+  readonly stageName?: string;
+  /**
+   * Steady-state request (REST) and message (WebSocket) rate limit of each stage, per second:
+   * size it at about connections ÷ 60 heartbeats plus the page updates.
+   * @default 1000
+   */
+  readonly throttlingRateLimitPerSecond?: number;
+  /**
+   * Burst limit of each stage, in requests.
+   * @default 2000
+   */
+  readonly throttlingBurstLimit?: number;
+  /**
+   * A custom domain for the WebSocket API (`wss://<domain>`), with its regional certificate.
+   * @default - the execute-api URL
+   */
+  readonly webSocketDomain?: PresenceDomain;
+  /**
+   * A custom domain for the REST routes (`https://<domain>/presence`), with its regional certificate.
+   * @default - the execute-api URL
+   */
+  readonly restDomain?: PresenceDomain;
+  /**
+   * Create the account-wide role API Gateway needs to write REST access logs
+   * (`AWS::ApiGateway::Account`, REST API only). One per account and region: one stack owns it.
+   * @default false
+   */
+  readonly cloudWatchRole?: boolean;
+
+  // --- Presence ---
+  /**
+   * Seconds without a heartbeat or update after which a user is offline (`PRESENCE_TIMEOUT_SECONDS`).
+   * @default 180
+   */
+  readonly presenceTimeoutSeconds?: number;
+  /**
+   * Interval of the timeout sweep, in seconds: a whole number of minutes, below the timeout.
+   * @default 60
+   */
+  readonly sweepIntervalSeconds?: number;
+  /**
+   * Connections removed per sweep batch (`PRESENCE_SWEEP_BATCH_SIZE`).
+   * @default 500
+   */
+  readonly sweepBatchSize?: number;
+  /**
+   * Users a sweep takes offline before it announces them and goes on (`PRESENCE_SWEEP_ANNOUNCE_AFTER`).
+   * @default 100000
+   */
+  readonly sweepAnnounceAfter?: number;
+  /**
+   * How the functions send frames (`GATEWAY_TRANSPORT`); `'signed-http'` is opt-in.
+   * @default 'sdk'
+   */
+  readonly gatewayTransport?: PresenceGatewayTransport;
+
+  // --- Functions ---
+  /**
+   * Memory of each function, in MB.
+   * @default 512
+   */
+  readonly memorySizeMb?: number;
+  /**
+   * Timeout of each request function, in seconds (API Gateway gives up after 29).
+   * @default 10
+   */
+  readonly functionTimeoutSeconds?: number;
+  /**
+   * Timeout of the `timeout` (sweep) function, in seconds.
+   * @default 60
+   */
+  readonly sweepFunctionTimeoutSeconds?: number;
+  /**
+   * Memory, timeout and reserved concurrency of single functions.
+   * @default - the values above; reserved concurrency 1 for `timeout`, none for the others
+   */
+  readonly functionOverrides?: Partial<Record<PresenceFunctionName, PresenceFunctionOverrides>>;
+  /**
+   * Directory holding one `<name>/index.mjs` bundle per function.
+   * @default - the bundles built into this package's `dist/functions`
+   */
+  readonly functionsCodeDirectory?: string;
+
+  // --- Observability ---
+  /**
+   * Level of the handlers' logs (`LOG_LEVEL`).
+   * @default 'info'
+   */
+  readonly logLevel?: PresenceLogLevel;
+  /**
+   * Share of invocations (0 to 1) logged at debug whatever `logLevel` says (`LOG_SAMPLE_RATE`).
+   * Debug lines may hold URLs and titles.
+   * @default 0
+   */
+  readonly logSampleRate?: number;
+  /**
+   * Retention of the functions' and stages' log groups.
+   * @default logs.RetentionDays.ONE_MONTH
+   */
+  readonly logRetention?: logs.RetentionDays;
+  /**
+   * X-Ray: active tracing on the functions (the Powertools Tracer adds one subsegment per store,
+   * graph, gateway and identity call) and on the REST API stage.
+   * @default false
+   */
+  readonly tracingEnabled?: boolean;
+  /**
+   * CloudWatch namespace of the functions' metrics (`METRICS_NAMESPACE`).
+   * @default 'Presence'
+   */
+  readonly metricsNamespace?: string;
+  /**
+   * The alarms and the dashboard. Turn them off to build your own from `PRESENCE_METRICS`.
+   * @default true
+   */
+  readonly monitoring?: boolean;
+  /**
+   * Actions of every alarm, e.g. `new cloudwatch_actions.SnsAction(topic)`.
+   * @default - none: the alarms show on the dashboard only
+   */
+  readonly alarmActions?: cloudwatch.IAlarmAction[];
+
+  // --- Backends ---
+  /**
+   * The presence store: `PresenceRedis.elastiCache({...})`, `.serverless({...})` or `.existing({...})`.
+   * @default PresenceRedis.elastiCache()
+   */
+  readonly redis?: PresenceRedis;
+  /**
+   * Prefix of every Redis key (`REDIS_KEY_PREFIX`), to share one Redis between deployments.
+   * @default 'presence'
+   */
+  readonly redisKeyPrefix?: string;
+  /** The user service's PostgreSQL: `PresenceDatabase.direct({...})` or `.proxy(proxy, {...})`. */
+  readonly database: PresenceDatabase;
+}
