@@ -189,10 +189,17 @@ describe.skipIf(!bundlesBuilt)(
         },
       );
       const lines = stdout.trim().split('\n');
-      return JSON.parse(lines[lines.length - 1] as string) as {
-        result?: { statusCode: number; body: string };
-        errorType?: string;
-        errorMessage?: string;
+      return {
+        ...(JSON.parse(lines[lines.length - 1] as string) as {
+          result?: { statusCode: number; body: string };
+          errorType?: string;
+          errorMessage?: string;
+        }),
+        /** Every JSON line before the result: logs and EMF metrics. */
+        written: lines
+          .slice(0, -1)
+          .filter((line) => line.startsWith('{'))
+          .map((line) => JSON.parse(line) as Record<string, unknown>),
       };
     };
 
@@ -230,7 +237,6 @@ describe.skipIf(!bundlesBuilt)(
           AUTH_COGNITO_USER_POOL_ID: 'us-east-1_AbCdEf123',
           CORS_ALLOWED_ORIGINS: 'http://localhost:4200',
           LOG_LEVEL: 'warn',
-          METRICS: 'off',
         } satisfies FunctionEnv<'get-presence'>;
         // Act
         const outcome = await invoke(
@@ -243,6 +249,33 @@ describe.skipIf(!bundlesBuilt)(
         const body = JSON.parse(outcome.result?.body ?? '{}');
         expect(body.userPresence).toEqual({ userId: ALICE, page: null, latestPage: null });
         expect(body.presenceArr.map((p: { userId: string }) => p.userId)).toContain(BOB);
+        // The deployed function writes its metrics as EMF lines on stdout.
+        const emf = outcome.written.find(
+          (line) => '_aws' in line && line.operation === 'get-presence',
+        );
+        expect(emf).toMatchObject({ service: 'presence' });
+        expect(emf?.StoreLatency).toBeDefined();
+        expect(emf?.GraphLatency).toBeDefined();
+      });
+
+      it('get-presence with TRACING=true loads the tracer chunk and still answers (X-Ray is inert outside Lambda)', async () => {
+        const outcome = await invoke(
+          'get-presence',
+          {
+            REDIS_URL,
+            REDIS_KEY_PREFIX: prefix,
+            DB_CONNECTION: 'url',
+            DATABASE_URL,
+            DB_SCHEMA: database.schema,
+            AUTH_PROVIDER: 'cognito',
+            AUTH_COGNITO_USER_POOL_ID: 'us-east-1_AbCdEf123',
+            TRACING: 'true',
+            METRICS: 'off',
+            LOG_LEVEL: 'warn',
+          } satisfies FunctionEnv<'get-presence'>,
+          restEvent('rest-get-presence-cognito', { cognitoUser: ALICE }),
+        );
+        expect(outcome.result?.statusCode).toBe(200);
       });
     });
   },

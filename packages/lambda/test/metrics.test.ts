@@ -56,7 +56,9 @@ describe.skipIf(!available)('metrics: each fault emits its metric (EMF on stdout
   it('publishes each metric under [service, operation] and [service], in the configured namespace', async () => {
     const out = capture();
     const alice = await connect(ALICE, emf.handlers);
-    await emf.handlers.heartbeat(webSocketEvent('websocket-heartbeat', { userId: ALICE, connectionId: alice }));
+    await emf.handlers.heartbeat(
+      webSocketEvent('websocket-heartbeat', { userId: ALICE, connectionId: alice }),
+    );
     const [line] = out.emf().filter((l) => l.operation === 'heartbeat');
     expect(line?._aws.CloudWatchMetrics[0]).toMatchObject({
       Namespace: 'PresenceTest',
@@ -84,7 +86,9 @@ describe.skipIf(!available)('metrics: each fault emits its metric (EMF on stdout
     const bob = await connect(BOB);
     world.gateway.markFailing(bob);
     const out = capture();
-    const result = await emf.handlers.updatePresence(updateEvent(ALICE, alice, 'https://example.org/a', 'A'));
+    const result = await emf.handlers.updatePresence(
+      updateEvent(ALICE, alice, 'https://example.org/a', 'A'),
+    );
     expect(result).toEqual({ statusCode: 200 });
     expect(out.total(M.framesFailed, 'update-presence')).toBe(1);
     expect(out.total(M.gatewayUnreachable, 'update-presence')).toBe(1);
@@ -108,7 +112,9 @@ describe.skipIf(!available)('metrics: each fault emits its metric (EMF on stdout
     });
     const alice = await connect(ALICE);
     const out = capture();
-    const result = await down.handlers.updatePresence(updateEvent(ALICE, alice, 'https://example.org/c', 'C'));
+    const result = await down.handlers.updatePresence(
+      updateEvent(ALICE, alice, 'https://example.org/c', 'C'),
+    );
     expect(result).toEqual({ statusCode: 503 });
     expect(world.logs.findLast((l) => l.op === 'update-presence')).toMatchObject({
       level: 'error',
@@ -120,9 +126,14 @@ describe.skipIf(!available)('metrics: each fault emits its metric (EMF on stdout
   });
 
   it('Redis down: StoreErrors and ServerErrors', async () => {
-    const down = world.variant({ METRICS: 'emf', REDIS_URL: `redis://127.0.0.1:${await closedPort()}` });
+    const down = world.variant({
+      METRICS: 'emf',
+      REDIS_URL: `redis://127.0.0.1:${await closedPort()}`,
+    });
     const out = capture();
-    const response = await down.handlers.getPresence(restEvent('rest-get-presence-cognito', { cognitoUser: ALICE }));
+    const response = await down.handlers.getPresence(
+      restEvent('rest-get-presence-cognito', { cognitoUser: ALICE }),
+    );
     expect(response.statusCode).toBe(503);
     expect(out.total(M.storeErrors, 'get-presence')).toBeGreaterThanOrEqual(1);
     expect(out.total(M.serverErrors, 'get-presence')).toBe(1);
@@ -134,7 +145,9 @@ describe.skipIf(!available)('metrics: each fault emits its metric (EMF on stdout
       DATABASE_URL: `postgres://postgres@127.0.0.1:${await closedPort()}/test`,
     });
     const out = capture();
-    const response = await down.handlers.getPresence(restEvent('rest-get-presence-cognito', { cognitoUser: ALICE }));
+    const response = await down.handlers.getPresence(
+      restEvent('rest-get-presence-cognito', { cognitoUser: ALICE }),
+    );
     expect(response.statusCode).toBe(503);
     expect(out.total(M.graphErrors, 'get-presence')).toBe(1);
   });
@@ -150,9 +163,11 @@ describe.skipIf(!available)('metrics: each fault emits its metric (EMF on stdout
       AUTH_JWKS_URL: `http://127.0.0.1:${await closedPort()}/.well-known/jwks.json`,
     });
     out.clear();
-    await expect(noJwks.handlers.authorizer(
-      (await import('./support/fixtures.js')).authorizerEvent(world.issuer.token(ALICE)),
-    )).rejects.toThrow(/^Unauthorized$/);
+    await expect(
+      noJwks.handlers.authorizer(
+        (await import('./support/fixtures.js')).authorizerEvent(world.issuer.token(ALICE)),
+      ),
+    ).rejects.toThrow(/^Unauthorized$/);
     expect(out.total(M.identityErrors, 'authorize')).toBe(1);
   });
 
@@ -162,7 +177,10 @@ describe.skipIf(!available)('metrics: each fault emits its metric (EMF on stdout
     const alice = await connect(ALICE);
     world.clock.advance(81_000); // Carol silent 181 s, Alice 81 s
     const out = capture();
-    const report = await emf.handlers.timeout(scheduledEvent(), lambdaContext(() => 55_000));
+    const report = await emf.handlers.timeout(
+      scheduledEvent(),
+      lambdaContext(() => 55_000),
+    );
     expect(report).toMatchObject({ expired: 1, offline: 1, notified: 1, done: true });
     expect(out.total(M.sweepExpired, 'timeout')).toBe(1);
     expect(out.total(M.sweepOffline, 'timeout')).toBe(1);
@@ -170,7 +188,10 @@ describe.skipIf(!available)('metrics: each fault emits its metric (EMF on stdout
     expect(out.total(M.socketsClosed, 'timeout')).toBe(1);
     expect(out.total(M.sweepIncomplete, 'timeout')).toBe(0);
     out.clear();
-    const late = await emf.handlers.timeout(scheduledEvent(), lambdaContext(() => 800));
+    const late = await emf.handlers.timeout(
+      scheduledEvent(),
+      lambdaContext(() => 800),
+    );
     expect(late.done).toBe(false);
     expect(out.total(M.sweepIncomplete, 'timeout')).toBe(1);
   });

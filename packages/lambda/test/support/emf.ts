@@ -3,21 +3,29 @@ import { vi } from 'vitest';
 /** One Embedded Metric Format line as a function writes it on stdout. */
 export interface EmfLine {
   readonly _aws: {
-    readonly CloudWatchMetrics: { Namespace: string; Dimensions: string[][]; Metrics: { Name: string; Unit: string }[] }[];
+    readonly CloudWatchMetrics: {
+      Namespace: string;
+      Dimensions: string[][];
+      Metrics: { Name: string; Unit: string }[];
+    }[];
   };
   readonly [key: string]: unknown;
 }
 
 /**
- * Captures what is written on stdout (where Powertools writes EMF lines and log lines) and parses
- * the EMF lines out of it.
+ * Captures what is written on stdout (where Powertools writes EMF lines and log lines) and stderr
+ * (where it writes error lines), and parses the JSON lines out of it.
  */
 export function captureStdout() {
   const chunks: string[] = [];
-  const spy = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: unknown) => {
+  const record = (chunk: unknown) => {
     chunks.push(String(chunk));
     return true;
-  });
+  };
+  const spies = [
+    vi.spyOn(process.stdout, 'write').mockImplementation(record),
+    vi.spyOn(process.stderr, 'write').mockImplementation(record),
+  ];
   const lines = () =>
     chunks
       .join('')
@@ -25,6 +33,8 @@ export function captureStdout() {
       .filter((line) => line.startsWith('{'))
       .map((line) => JSON.parse(line) as Record<string, unknown>);
   return {
+    /** Every JSON line written since the capture started (log lines and EMF lines). */
+    lines,
     /** Every EMF line since the capture started (or the last `clear`). */
     emf: (): EmfLine[] => lines().filter((line): line is EmfLine => '_aws' in line),
     /** The sum of a metric's values over the EMF lines of `operation`. */
@@ -42,6 +52,8 @@ export function captureStdout() {
     clear: () => {
       chunks.length = 0;
     },
-    restore: () => spy.mockRestore(),
+    restore: () => {
+      for (const spy of spies) spy.mockRestore();
+    },
   };
 }
