@@ -225,9 +225,9 @@ describe.skipIf(!bundlesBuilt)(
         await database.drop();
       });
 
-      it('get-presence answers the PROTOCOL.md body from real Redis and PostgreSQL', async () => {
-        // Prepare
-        const env = {
+      /** A deployed get-presence environment over the test Redis and PostgreSQL. */
+      const goodEnv = () =>
+        ({
           REDIS_URL,
           REDIS_KEY_PREFIX: prefix,
           DB_CONNECTION: 'url',
@@ -237,7 +237,11 @@ describe.skipIf(!bundlesBuilt)(
           AUTH_COGNITO_USER_POOL_ID: 'us-east-1_AbCdEf123',
           CORS_ALLOWED_ORIGINS: 'http://localhost:4200',
           LOG_LEVEL: 'warn',
-        } satisfies FunctionEnv<'get-presence'>;
+        }) satisfies FunctionEnv<'get-presence'>;
+
+      it('get-presence answers the PROTOCOL.md body from real Redis and PostgreSQL', async () => {
+        // Prepare
+        const env = goodEnv();
         // Act
         const outcome = await invoke(
           'get-presence',
@@ -261,18 +265,7 @@ describe.skipIf(!bundlesBuilt)(
       it('get-presence with TRACING=true loads the tracer chunk and still answers (X-Ray is inert outside Lambda)', async () => {
         const outcome = await invoke(
           'get-presence',
-          {
-            REDIS_URL,
-            REDIS_KEY_PREFIX: prefix,
-            DB_CONNECTION: 'url',
-            DATABASE_URL,
-            DB_SCHEMA: database.schema,
-            AUTH_PROVIDER: 'cognito',
-            AUTH_COGNITO_USER_POOL_ID: 'us-east-1_AbCdEf123',
-            TRACING: 'true',
-            METRICS: 'off',
-            LOG_LEVEL: 'warn',
-          } satisfies FunctionEnv<'get-presence'>,
+          { ...goodEnv(), TRACING: 'true', METRICS: 'off' },
           restEvent('rest-get-presence-cognito', { cognitoUser: ALICE }),
         );
         expect(outcome.result?.statusCode).toBe(200);

@@ -13,6 +13,7 @@ import {
 } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import type { PresenceIdentity } from './identity.js';
+import { stageOptions } from './stage.js';
 
 /** A custom domain name for one of the APIs. */
 export interface PresenceDomain {
@@ -163,26 +164,12 @@ class HttpApiFrontDoor extends PresenceFrontDoor {
       });
     route('/presence', context.getPresence, 'GetPresenceIntegration');
     route('/presence/{userId}', context.getUserPresence, 'GetUserPresenceIntegration');
-    const domain =
-      context.domain === undefined
-        ? undefined
-        : new apigwv2.DomainName(scope, 'RestDomain', {
-            domainName: context.domain.domainName,
-            certificate: context.domain.certificate,
-            securityPolicy: apigwv2.SecurityPolicy.TLS_1_2,
-          });
-    const stage = new apigwv2.HttpStage(scope, 'HttpStage', {
-      httpApi: api,
-      stageName: context.stageName,
-      autoDeploy: true,
-      throttle: context.throttle,
-      accessLogSettings: {
-        destination: new apigwv2.LogGroupLogDestination(
-          new logs.LogGroup(scope, 'RestAccessLogs', { retention: context.logRetention }),
-        ),
-      },
-      ...(domain === undefined ? {} : { domainMapping: { domainName: domain } }),
-    });
+    const { options, domain } = stageOptions(
+      scope,
+      { logs: 'RestAccessLogs', domain: 'RestDomain' },
+      context,
+    );
+    const stage = new apigwv2.HttpStage(scope, 'HttpStage', { httpApi: api, ...options });
     return {
       url: context.domain === undefined ? stage.url : `https://${context.domain.domainName}/`,
       httpApi: api,

@@ -11,6 +11,7 @@ import type { Construct } from 'constructs';
 import type { PresenceFunctionName } from '../manifest.js';
 import type { PresenceDomain } from './front-door.js';
 import { pascal } from './names.js';
+import { stageOptions } from './stage.js';
 
 /** What the WebSocket API is built from. */
 export interface WebSocketContext {
@@ -85,25 +86,14 @@ export function completeWebSocketApi(
   api.addRoute('$default', { integration: integration('default') });
   api.addRoute('heartbeat', { integration: integration('heartbeat') });
   api.addRoute('update-presence', { integration: integration('update-presence') });
-  const domain =
-    context.domain === undefined
-      ? undefined
-      : new apigwv2.DomainName(scope, 'WebSocketDomain', {
-          domainName: context.domain.domainName,
-          certificate: context.domain.certificate,
-          securityPolicy: apigwv2.SecurityPolicy.TLS_1_2,
-        });
+  const { options, domain } = stageOptions(
+    scope,
+    { logs: 'WebSocketAccessLogs', domain: 'WebSocketDomain' },
+    context,
+  );
   const stage = new apigwv2.WebSocketStage(scope, 'WebSocketStage', {
     webSocketApi: api,
-    stageName: context.stageName,
-    autoDeploy: true,
-    throttle: context.throttle,
-    accessLogSettings: {
-      destination: new apigwv2.LogGroupLogDestination(
-        new logs.LogGroup(scope, 'WebSocketAccessLogs', { retention: context.logRetention }),
-      ),
-    },
-    ...(domain === undefined ? {} : { domainMapping: { domainName: domain } }),
+    ...options,
   });
   const metric = (metricName: string, statistic: string) =>
     new cloudwatch.Metric({

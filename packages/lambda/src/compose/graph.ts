@@ -1,18 +1,11 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { rootCertificates } from 'node:tls';
-import {
-  ConfigError,
-  type FriendGraph,
-  GraphUnavailableError,
-  type Logger,
-  PresenceError,
-} from '@presence/core';
+import { ConfigError, type FriendGraph, GraphUnavailableError } from '@presence/core';
 import { PostgresFriendGraph, type PostgresFriendGraphOptions } from '@presence/postgres';
 import { databaseSecretOf, type SecretSource } from '../aws/index.js';
 import type { DatabaseConfig, DatabaseSslMode, PresenceConfig } from '../config/index.js';
-import { currentRecorder, recordCredentialRefresh } from './metrics.js';
 import { graphVia } from './ports.js';
-import { readSecret, rebuildable, withRotation } from './rebuildable.js';
+import { type RotationPolicy, readSecret, rebuildable, withRotation } from './rebuildable.js';
 import type { BuildDependencies } from './runtime.js';
 import { secretsOf } from './secrets.js';
 
@@ -92,27 +85,16 @@ export function postgresGraph(
         logger: deps.logger,
       }),
   );
+  const policy: RotationPolicy = {
+    backend: 'postgres',
+    fromSecret: db.kind === 'secret',
+    isAuthFailure: isPostgresAuthFailure,
+    unavailable: (cause) =>
+      new GraphUnavailableError('PostgreSQL credentials could not be read', { cause }),
+    logger: deps.logger,
+  };
   return graphVia(
-    async (_method, run) => {
-      try {
-        return await withRotation(
-          holder,
-          run,
-          (error) => db.kind === 'secret' && isPostgresAuthFailure(error),
-          () => {
-            deps.logger.warn(
-              { op: 'postgres', code: 'auth_failed' },
-              'PostgreSQL refused the password: reading the secret again',
-            );
-            recordCredentialRefresh(currentRecorder());
-          },
-        );
-      } catch (error) {
-        throw PresenceError.isInstance(error)
-          ? error
-          : new GraphUnavailableError('PostgreSQL credentials could not be read', { cause: error });
-      }
-    },
+    (_method, run) => withRotation(holder, run, policy),
     async () => {
       await holder.built()?.close();
     },

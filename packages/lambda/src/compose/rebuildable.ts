@@ -1,4 +1,6 @@
+import { type Logger, PresenceError } from '@presence/core';
 import type { SecretSource } from '../aws/index.js';
+import { currentRecorder, recordCredentialRefresh } from './metrics.js';
 
 /** A client built on first use, rebuilt with fresh credentials after an authentication failure. */
 export interface Rebuildable<T> {
@@ -46,24 +48,44 @@ export function rebuildable<T extends { close?(): Promise<void> }>(
   };
 }
 
+/** How one backend's client rotates its credentials. */
+export interface RotationPolicy {
+  /** `redis` or `postgres`, in the log line. */
+  readonly backend: string;
+  /** Whether the credentials come from a secret (else there is nothing to re-read). */
+  readonly fromSecret: boolean;
+  /** The backend refused the credentials (WRONGPASS, 28P01...). */
+  readonly isAuthFailure: (error: unknown) => boolean;
+  /** The 503 for a client that could not be built (the secret could not be read). */
+  readonly unavailable: (cause: unknown) => PresenceError;
+  readonly logger: Logger;
+}
+
 /**
- * Runs `run` on the held client; when it fails with an authentication error and the credentials
- * come from a secret, rebuilds the client with the secret read again and retries once. The retry
- * is safe: a refused authentication ran nothing.
+ * Runs `run` on the held client. When it fails with an authentication error and the credentials
+ * come from a secret, rebuilds the client with the secret read again (logged at warn, counted as
+ * `CredentialRefreshes`) and retries once: safe, since a refused authentication ran nothing.
  */
 export async function withRotation<T extends { close?(): Promise<void> }, R>(
   holder: Rebuildable<T>,
   run: (client: T) => Promise<R>,
-  isAuthFailure: (error: unknown) => boolean,
-  onRotate: () => void,
+  policy: RotationPolicy,
 ): Promise<R> {
-  const client = await holder.get();
   try {
-    return await run(client);
+    const client = await holder.get();
+    try {
+      return await run(client);
+    } catch (error) {
+      if (!policy.fromSecret || !policy.isAuthFailure(error)) throw error;
+      policy.logger.warn(
+        { op: policy.backend, code: 'auth_failed' },
+        `${policy.backend} refused the credentials: reading the secret again`,
+      );
+      recordCredentialRefresh(currentRecorder());
+      return await run(await holder.rebuild(client));
+    }
   } catch (error) {
-    if (!isAuthFailure(error)) throw error;
-    onRotate();
-    return run(await holder.rebuild(client));
+    throw PresenceError.isInstance(error) ? error : policy.unavailable(error);
   }
 }
 

@@ -7,9 +7,8 @@ import {
 import { RedisPresenceStore, type RedisPresenceStoreOptions } from '@presence/redis';
 import { redisAuthTokenOf, type SecretSource } from '../aws/index.js';
 import type { PresenceConfig, RedisConfig } from '../config/index.js';
-import { currentRecorder, recordCredentialRefresh } from './metrics.js';
 import { storeVia } from './ports.js';
-import { readSecret, rebuildable, withRotation } from './rebuildable.js';
+import { type RotationPolicy, readSecret, rebuildable, withRotation } from './rebuildable.js';
 import type { BuildDependencies } from './runtime.js';
 import { secretsOf } from './secrets.js';
 
@@ -89,27 +88,16 @@ export function redisStore(
       deps.logger,
     );
   });
+  const policy: RotationPolicy = {
+    backend: 'redis',
+    fromSecret: arn !== undefined,
+    isAuthFailure: isRedisAuthFailure,
+    unavailable: (cause) =>
+      new StoreUnavailableError('Redis credentials could not be read', { cause }),
+    logger: deps.logger,
+  };
   return storeVia(
-    async (method, run) => {
-      try {
-        return await withRotation(
-          holder,
-          (store) => deadline(method, run(store)),
-          (error) => arn !== undefined && isRedisAuthFailure(error),
-          () => {
-            deps.logger.warn(
-              { op: 'redis', code: 'auth_failed' },
-              'Redis refused the AUTH token: reading the secret again',
-            );
-            recordCredentialRefresh(currentRecorder());
-          },
-        );
-      } catch (error) {
-        throw PresenceError.isInstance(error)
-          ? error
-          : new StoreUnavailableError('Redis credentials could not be read', { cause: error });
-      }
-    },
+    (method, run) => withRotation(holder, (store) => deadline(method, run(store)), policy),
     async () => {
       await holder.built()?.close();
     },

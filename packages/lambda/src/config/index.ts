@@ -222,15 +222,3 @@ export function parseFunctionConfig<F extends PresenceFunctionName>(
   const groups: GroupName[] = [...groupsOf(name), 'observability', 'aws'];
   return parseWith(schemaOf(groups), groups, env);
 }
-
-export {
-  awsGroup,
-  corsGroup,
-  databaseGroup,
-  gatewayGroup,
-  identityGroup,
-  observabilityGroup,
-  presenceGroup,
-  redisGroup,
-  sweepGroup,
-};
