@@ -16,9 +16,9 @@ import {
   aws_cloudwatch_actions as actions,
   aws_cognito as cognito,
   aws_ec2 as ec2,
-  aws_sns as sns,
   Stack,
   aws_secretsmanager as secretsmanager,
+  aws_sns as sns,
   Validations,
 } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';

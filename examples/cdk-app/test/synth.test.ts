@@ -75,7 +75,9 @@ describe('examples/cdk-app', () => {
   });
 
   it('alarms notify the on-call topic', () => {
-    const alarms = Object.values(template().Resources).filter((r) => r.Type === 'AWS::CloudWatch::Alarm');
+    const alarms = Object.values(template().Resources).filter(
+      (r) => r.Type === 'AWS::CloudWatch::Alarm',
+    );
     expect(alarms.length).toBeGreaterThan(10);
     for (const alarm of alarms) {
       expect(JSON.stringify(alarm.Properties?.AlarmActions)).toContain('PresenceAlarms');

@@ -7,7 +7,10 @@ const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
 /** The rows of the README's configuration table: `| group | \`VARIABLE\` | default | meaning |`. */
 function configurationRows(): [group: string, variable: string][] {
   const section = readme.slice(readme.indexOf('## Configuration'), readme.indexOf('## Errors'));
-  return [...section.matchAll(/^\| (\w+) \| `([A-Z_]+)` \|/gm)].map((m) => [m[1] ?? '', m[2] ?? '']);
+  return [...section.matchAll(/^\| (\w+) \| `([A-Z_]+)` \|/gm)].map((m) => [
+    m[1] ?? '',
+    m[2] ?? '',
+  ]);
 }
 
 describe('README', () => {
@@ -24,6 +27,7 @@ describe('README', () => {
   });
 
   it('documents every metric the functions emit', () => {
-    for (const name of Object.values(PRESENCE_METRICS)) expect(readme, name).toContain(`\`${name}\``);
+    for (const name of Object.values(PRESENCE_METRICS))
+      expect(readme, name).toContain(`\`${name}\``);
   });
 });
