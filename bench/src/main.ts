@@ -16,6 +16,7 @@ import {
   USAGE,
 } from './options.js';
 import { postgresVersion, seedPostgres } from './pg-seed.js';
+import { measureBundles } from './phases/bundles.js';
 import { measureClientBundle } from './phases/client-bundle.js';
 import type { BenchContext } from './phases/context.js';
 import { measureHandlers } from './phases/handlers.js';
@@ -124,6 +125,8 @@ async function main(options: BenchOptions): Promise<number> {
     await phase('local', 'local runtime over WebSocket', () => measureLocal(ctx));
   if (runs(options, 'client'))
     await phase('client', '@presence/client bundle size', () => measureClientBundle(ctx));
+  if (runs(options, 'bundles'))
+    await phase('bundles', 'function bundles and cold start', () => measureBundles(ctx));
 
   await runCleanup();
   const totalS = (Date.now() - started) / 1000;

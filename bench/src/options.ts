@@ -56,6 +56,7 @@ export const SECTIONS = [
   'memory',
   'local',
   'client',
+  'bundles',
 ] as const;
 
 /** Usage text of the CLI. */

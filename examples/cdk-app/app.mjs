@@ -5,13 +5,20 @@
 //   pnpm --filter @presence/example-cdk-app build          # cdk.out/PresenceExample.template.json
 //   pnpm cdk deploy -c account=111122223333 -c region=eu-west-1
 import { fileURLToPath } from 'node:url';
-import { PresenceApi } from '@presence/lambda/cdk';
+import {
+  PresenceApi,
+  PresenceDatabase,
+  PresenceIdentity,
+  PresenceRedis,
+} from '@presence/lambda/cdk';
 import {
   App,
+  aws_cloudwatch_actions as actions,
   aws_cognito as cognito,
   aws_ec2 as ec2,
   Stack,
   aws_secretsmanager as secretsmanager,
+  aws_sns as sns,
   Validations,
 } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
@@ -68,24 +75,33 @@ export function buildApp(props) {
     app.node.tryGetContext('dbSecurityGroupId') ?? 'sg-0123456789abcdef0',
   );
 
+  // On-call: every alarm of the construct notifies this topic (subscribe a pager or a chat hook).
+  const onCall = new sns.Topic(stack, 'PresenceAlarms', {
+    displayName: 'Presence API alarms',
+    enforceSSL: true,
+  });
+
   const presence = new PresenceApi(stack, 'Presence', {
     vpc,
-    userPool,
-    userPoolClients: [webClient],
+    identity: PresenceIdentity.cognito(userPool, [webClient]),
     allowedOrigins: [
       'https://chat.example.com',
       'chrome-extension://abcdefghijklmnopabcdefghijklmnop',
       'http://localhost:4200',
     ],
-    database: {
+    database: PresenceDatabase.direct({
       host:
         app.node.tryGetContext('dbHost') ?? 'user-service.cluster-abc.eu-west-1.rds.amazonaws.com',
       databaseName: 'users',
       credentials: dbCredentials,
       securityGroup: dbSecurityGroup,
-    },
+    }),
+    redis: PresenceRedis.elastiCache({ engine: 'valkey' }),
+    // Sized for about 20,000 connected users: 333 heartbeats a second plus page updates.
     throttlingRateLimitPerSecond: 1000,
     throttlingBurstLimit: 2000,
+    secretsManagerEndpoint: true,
+    alarmActions: [new actions.SnsAction(onCall)],
   });
 
   // A secret imported by name has an ARN ending in a random suffix the stack cannot know, so

@@ -56,19 +56,32 @@ describe('examples/cdk-app', () => {
   });
 
   it('writes the stack with the whole presence API', () => {
-    expect(count('AWS::ApiGatewayV2::Api')).toBe(1);
-    expect(count('AWS::ApiGatewayV2::Route')).toBe(5);
+    // The WebSocket API and the HTTP API serving the REST routes.
+    expect(count('AWS::ApiGatewayV2::Api')).toBe(2);
+    expect(count('AWS::ApiGatewayV2::Route')).toBe(7);
     expect(count('AWS::ApiGatewayV2::Authorizer')).toBe(1);
-    expect(count('AWS::ApiGateway::RestApi')).toBe(1);
+    expect(count('AWS::ApiGateway::RestApi')).toBe(0);
     expect(count('AWS::Lambda::Function')).toBe(9);
     expect(count('AWS::ElastiCache::ReplicationGroup')).toBe(1);
     expect(count('AWS::SecretsManager::Secret')).toBe(1);
     expect(count('AWS::Events::Rule')).toBe(1);
     expect(count('AWS::EC2::VPC')).toBe(1);
+    expect(count('AWS::EC2::VPCEndpoint')).toBe(1);
+    expect(count('AWS::CloudWatch::Dashboard')).toBe(1);
     const runtimes = Object.values(template().Resources)
       .filter((r) => r.Type === 'AWS::Lambda::Function')
       .map((r) => r.Properties?.Runtime);
     expect(new Set(runtimes)).toEqual(new Set(['nodejs24.x']));
+  });
+
+  it('alarms notify the on-call topic', () => {
+    const alarms = Object.values(template().Resources).filter(
+      (r) => r.Type === 'AWS::CloudWatch::Alarm',
+    );
+    expect(alarms.length).toBeGreaterThan(10);
+    for (const alarm of alarms) {
+      expect(JSON.stringify(alarm.Properties?.AlarmActions)).toContain('PresenceAlarms');
+    }
   });
 
   it('outputs the WebSocket and REST URLs', () => {

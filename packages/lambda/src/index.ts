@@ -1,27 +1,105 @@
-export type { ApiGatewayNotifierOptions } from './api-gateway-notifier.js';
-export { createApiGatewayNotifier } from './api-gateway-notifier.js';
-export type {
-  AuthConfig,
-  CognitoAuthConfig,
-  DatabaseConfig,
-  DatabaseSslMode,
-  JwtAuthConfig,
-  LogLevel,
-  PresenceConfig,
-  RedisConfig,
-} from './config.js';
-export { parseConfig } from './config.js';
-export type { ParsedRestEvent, ParsedWebSocketEvent, WebSocketEvent } from './events.js';
-export { parseAuthorizerEvent, parseRestEvent, parseWebSocketEvent } from './events.js';
-export type { PresenceHandlers, RuntimeSource } from './handlers.js';
-export { createHandlers, sweepSafetyMarginMs } from './handlers.js';
-export type { ErrorBody } from './http.js';
-export { corsHeaders, errorBodyOf, FORBIDDEN_BODY } from './http.js';
-export type { LoggerOptions } from './logger.js';
-export { createLogger } from './logger.js';
-export type { PresenceRuntime, RuntimeOverrides } from './runtime.js';
-export { createRuntime } from './runtime.js';
-export type { DatabaseSecret, SecretReader } from './secrets.js';
-export { databaseSecretOf, redisAuthTokenOf } from './secrets.js';
-export type { TokenVerifier } from './token-verifier.js';
-export { createTokenVerifier, stripBearer } from './token-verifier.js';
+/**
+ * `@presence/lambda`: the presence API's handlers, their configuration and composition, and the
+ * AWS adapters. The CDK construct is `@presence/lambda/cdk`; each deployed function is a bundle
+ * of its own under `dist/functions/<name>/index.mjs`.
+ *
+ * Seams (each folder's index says what it may import): `config/` the typed environment,
+ * `edge/` the handlers, `aws/` the adapters, `compose/` the composition root, `cdk/` the construct.
+ * @module
+ */
+export {
+  type ApiGatewayNotifierOptions,
+  createApiGatewayNotifier,
+  createEmfMetrics,
+  createLogger,
+  createPowertoolsLogger,
+  createSecretsManagerSource,
+  createTokenVerifier,
+  type DatabaseSecret,
+  databaseSecretOf,
+  type GatewayNotifier,
+  type GatewayReport,
+  IAT_SKEW_SECONDS,
+  type LambdaLogger,
+  type LoggerOptions,
+  type MetricsSink,
+  type MetricValues,
+  type PowertoolsLoggerOptions,
+  redisAuthTokenOf,
+  SECRET_MAX_AGE_SECONDS,
+  type SecretReader,
+  type SecretSource,
+  secretSourceOf,
+  stripBearer,
+} from './aws/index.js';
+export {
+  type BuildersFor,
+  type ComposedRuntime,
+  composeRuntime,
+  createRuntime,
+  defineFunction,
+  type PortBuilders,
+  type RuntimeConfig,
+  type RuntimeOverrides,
+} from './compose/index.js';
+export {
+  type AuthConfig,
+  type CognitoAuthConfig,
+  type DatabaseConfig,
+  type DatabaseSslMode,
+  type FunctionConfig,
+  type FunctionEnv,
+  type GatewayConfig,
+  GROUP_VARIABLES,
+  type GroupEnv,
+  groupsOf,
+  type LogLevel,
+  type NotifierTransport,
+  type ObservabilityConfig,
+  type OidcAuthConfig,
+  type PresenceConfig,
+  type PresenceEnv,
+  parseConfig,
+  parseFunctionConfig,
+  type RedisConfig,
+  variablesOfFunction,
+} from './config/index.js';
+export {
+  type AuthorizerHandler,
+  corsHeaders,
+  createHandlers,
+  type ErrorBody,
+  errorBodyOf,
+  FORBIDDEN_BODY,
+  type InvocationEvent,
+  type InvocationObserver,
+  type ParsedAuthorizerEvent,
+  type ParsedRestEvent,
+  type ParsedWebSocketEvent,
+  type PresenceHandlers,
+  type PresenceRuntime,
+  parseAuthorizerEvent,
+  parseRestEvent,
+  parseWebSocketEvent,
+  type RestEvent,
+  type RestHandler,
+  type RestSettings,
+  type RuntimeSource,
+  sweepSafetyMarginMs,
+  type TimeoutHandler,
+  type TokenVerifier,
+  type WebSocketEvent,
+  type WebSocketHandler,
+} from './edge/index.js';
+export {
+  type ConfigGroupName,
+  type FunctionManifest,
+  PRESENCE_FUNCTION_NAMES,
+  PRESENCE_FUNCTIONS,
+  type PresenceFunctionName,
+} from './manifest.js';
+export {
+  DEFAULT_METRICS_NAMESPACE,
+  PRESENCE_METRICS,
+  type PresenceMetricName,
+} from './metric-names.js';

@@ -3,14 +3,19 @@ import {
   DeleteConnectionCommand,
   PostToConnectionCommand,
 } from '@aws-sdk/client-apigatewaymanagementapi';
-import { ConfigError, type ServerFrame } from '@presence/core';
+import {
+  ConfigError,
+  httpStatusOf,
+  NotifierUnavailableError,
+  type ServerFrame,
+} from '@presence/core';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { GATEWAY_REQUEST_TIMEOUT_MS } from '../src/gateway-transport.js';
+import { GATEWAY_REQUEST_TIMEOUT_MS } from '../src/aws/gateway-transport.js';
 import {
   type ApiGatewayNotifierOptions,
   createApiGatewayNotifier,
   createRuntime,
-  parseConfig,
+  parseFunctionConfig,
 } from '../src/index.js';
 import { type CapturedRequest, CaptureGateway } from './support/capture-gateway.js';
 import { signedHeadersOf, verifySigV4 } from './support/sigv4-verifier.js';
@@ -107,12 +112,12 @@ describe("createApiGatewayNotifier({ transport: 'signed-http' })", () => {
     const sent = await notifier().send(['CmA1LUIAMCJ5w=', 'CmA2LUIAMCJ5w='], frame);
     const closed = await notifier().close(['CmA3LUIAMCJ5w=']);
     // Assess
-    expect(sent).toEqual({
+    expect(sent).toMatchObject({
       delivered: expect.arrayContaining(['CmA1LUIAMCJ5w=', 'CmA2LUIAMCJ5w=']),
       gone: [],
       failed: [],
     });
-    expect(closed).toEqual({ delivered: ['CmA3LUIAMCJ5w='], gone: [], failed: [] });
+    expect(closed).toMatchObject({ delivered: ['CmA3LUIAMCJ5w='], gone: [], failed: [] });
     expect(gateway.requests).toHaveLength(3);
     for (const request of gateway.requests) {
       expect(await verifySigV4(request, credentials.secretAccessKey)).toEqual({ ok: true });
@@ -207,13 +212,12 @@ describe('GATEWAY_TRANSPORT', () => {
     vi.stubEnv('AWS_ACCESS_KEY_ID', credentials.accessKeyId);
     vi.stubEnv('AWS_SECRET_ACCESS_KEY', credentials.secretAccessKey);
     vi.stubEnv('AWS_SESSION_TOKEN', credentials.sessionToken);
-    const config = parseConfig({
+    const config = parseFunctionConfig('heartbeat', {
       REDIS_URL: 'redis://127.0.0.1:6379',
-      DATABASE_URL: 'postgres://postgres@127.0.0.1:5432/test',
-      AUTH_COGNITO_USER_POOL_ID: 'us-east-1_AbCdEf123',
       WEBSOCKET_CALLBACK_URL: endpoint(),
       AWS_REGION: 'us-east-1',
       GATEWAY_TRANSPORT: value,
+      METRICS: 'off',
     });
     const runtime = createRuntime(config);
     // Act
@@ -240,11 +244,17 @@ describe.each(['sdk', 'signed-http'] as const)(
       // Act
       const report = await own().send(['CmGone', 'CmLive'], frame);
       // Assess
-      expect(report).toEqual({ delivered: ['CmLive'], gone: ['CmGone'], failed: [] });
+      expect(report).toEqual({
+        delivered: ['CmLive'],
+        gone: ['CmGone'],
+        failed: [],
+        throttled: [],
+        unreachable: [],
+      });
       expect(ids(gateway.requests).sort()).toEqual(['CmGone', 'CmLive']);
     });
 
-    it('500 as failed after one retry, and a 500 or 429 followed by success as delivered', async () => {
+    it('500 as failed (unreachable) after one retry, and a 500 or 429 followed by success as delivered', async () => {
       // Prepare: no backoff jitter, so the retry goes out at once.
       vi.spyOn(Math, 'random').mockReturnValue(0);
       let throttled = false;
@@ -262,6 +272,8 @@ describe.each(['sdk', 'signed-http'] as const)(
         delivered: expect.arrayContaining(['CmFlaky', 'CmBusy']),
         gone: [],
         failed: ['CmFail'],
+        throttled: [],
+        unreachable: ['CmFail'],
       });
       expect(ids(gateway.requests).sort()).toEqual([
         'CmBusy',
@@ -273,33 +285,66 @@ describe.each(['sdk', 'signed-http'] as const)(
       ]);
     });
 
-    it('a 400 as failed, without a retry', async () => {
+    it('a 400 as failed, without a retry, and without throwing (a refusal is not an outage)', async () => {
       gateway.answer = () => 400;
       const report = await own().close(['CmBad']);
-      expect(report).toEqual({ delivered: [], gone: [], failed: ['CmBad'] });
+      expect(report).toEqual({
+        delivered: [],
+        gone: [],
+        failed: ['CmBad'],
+        throttled: [],
+        unreachable: [],
+      });
       expect(gateway.requests).toHaveLength(1);
     });
 
-    it(`no answer within ${GATEWAY_REQUEST_TIMEOUT_MS} ms as failed, after one retry`, async () => {
+    it('429 after the retry as a throttle (failed), not an outage', async () => {
+      vi.spyOn(Math, 'random').mockReturnValue(0);
+      gateway.answer = (r) => (r.rawPath.endsWith('CmSlow') ? 429 : 200);
+      const report = await own().send(['CmSlow', 'CmOk'], frame);
+      expect(report).toEqual({
+        delivered: ['CmOk'],
+        gone: [],
+        failed: ['CmSlow'],
+        throttled: ['CmSlow'],
+        unreachable: [],
+      });
+    });
+
+    it('throws NotifierUnavailableError when every request of a call failed at the gateway', async () => {
+      vi.spyOn(Math, 'random').mockReturnValue(0);
+      gateway.answer = () => 503;
+      const error = await own()
+        .send(['CmA', 'CmB'], frame)
+        .catch((e: unknown) => e);
+      expect(NotifierUnavailableError.isInstance(error)).toBe(true);
+      expect(httpStatusOf(error)).toBe(503);
+    });
+
+    it(`no answer within ${GATEWAY_REQUEST_TIMEOUT_MS} ms as unreachable, after one retry: the lone request failing makes the call throw`, async () => {
       // Prepare: virtual timers drive the request timeout; sockets stay real.
       vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
       vi.spyOn(Math, 'random').mockReturnValue(0);
       gateway.answer = () => 'hang';
       // Act
-      const sending = own().send(['CmHang'], frame);
+      const sending = own()
+        .send(['CmHang'], frame)
+        .catch((e: unknown) => e);
       await gateway.received(1);
       await vi.advanceTimersByTimeAsync(GATEWAY_REQUEST_TIMEOUT_MS);
       await untilReceived(2);
       await vi.advanceTimersByTimeAsync(GATEWAY_REQUEST_TIMEOUT_MS);
       // Assess
-      expect(await sending).toEqual({ delivered: [], gone: [], failed: ['CmHang'] });
+      expect(NotifierUnavailableError.isInstance(await sending)).toBe(true);
       expect(ids(gateway.requests)).toEqual(['CmHang', 'CmHang']);
     });
 
-    it('a refused connection as failed, without throwing', async () => {
+    it('a gateway that refuses connections as an outage: NotifierUnavailableError', async () => {
       vi.spyOn(Math, 'random').mockReturnValue(0);
-      const report = await own('http://127.0.0.1:1/prod').send(['CmDown'], frame);
-      expect(report).toEqual({ delivered: [], gone: [], failed: ['CmDown'] });
+      const error = await own('http://127.0.0.1:1/prod')
+        .send(['CmDown'], frame)
+        .catch((e: unknown) => e);
+      expect(NotifierUnavailableError.isInstance(error)).toBe(true);
     });
   },
 );

@@ -1,4 +1,5 @@
 import { ApiGatewayManagementApiClient } from '@aws-sdk/client-apigatewaymanagementapi';
+import { NotifierUnavailableError } from '@presence/core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createApiGatewayNotifier } from '../src/index.js';
 import { GatewayStub } from './support/gateway-stub.js';
@@ -38,7 +39,7 @@ describe('createApiGatewayNotifier against an @connections stand-in (real AWS SD
       frame,
     );
     // Assess
-    expect(report).toEqual({
+    expect(report).toMatchObject({
       delivered: expect.arrayContaining(['CmA1LUIAMCJ5w=', 'CmA2LUIAMCJ5w=']),
       gone: [],
       failed: [],
@@ -61,13 +62,15 @@ describe('createApiGatewayNotifier against an @connections stand-in (real AWS SD
       delivered: ['CmLiveUIAMCJ5w='],
       gone: ['CmGoneUIAMCJ5w='],
       failed: ['CmFailUIAMCJ5w='],
+      throttled: [],
+      unreachable: ['CmFailUIAMCJ5w='],
     });
   });
 
   it('closes sockets with DeleteConnection; an already gone one is reported gone', async () => {
     gateway.markGone('CmOldUIAMCJ5w=');
     const report = await notifier().close(['CmStaleUIAMCJ5w=', 'CmOldUIAMCJ5w=']);
-    expect(report).toEqual({
+    expect(report).toMatchObject({
       delivered: ['CmStaleUIAMCJ5w='],
       gone: ['CmOldUIAMCJ5w='],
       failed: [],
@@ -122,7 +125,7 @@ describe('createApiGatewayNotifier against an @connections stand-in (real AWS SD
     expect(report.delivered).toEqual(['CmOwnUIAMCJ5w=']);
   });
 
-  it('reports every connection failed when the endpoint is down, without throwing', async () => {
+  it('throws NotifierUnavailableError when the endpoint is down (every request unreachable)', async () => {
     const down = createApiGatewayNotifier({
       endpoint: 'http://127.0.0.1:1/test',
       client: new ApiGatewayManagementApiClient({
@@ -132,7 +135,9 @@ describe('createApiGatewayNotifier against an @connections stand-in (real AWS SD
         maxAttempts: 1,
       }),
     });
-    const report = await down.send(['CmX1UIAMCJ5w='], { type: 'presence-timeout', userId: 'bob' });
-    expect(report).toEqual({ delivered: [], gone: [], failed: ['CmX1UIAMCJ5w='] });
+    const error = await down
+      .send(['CmX1UIAMCJ5w='], { type: 'presence-timeout', userId: 'bob' })
+      .catch((e: unknown) => e);
+    expect(NotifierUnavailableError.isInstance(error)).toBe(true);
   });
 });

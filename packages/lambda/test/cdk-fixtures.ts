@@ -9,7 +9,12 @@ import {
 } from 'aws-cdk-lib';
 import type { Template } from 'aws-cdk-lib/assertions';
 import type { IConstruct } from 'constructs';
-import { PresenceApi, type PresenceApiProps } from '../src/cdk/index.js';
+import {
+  PresenceApi,
+  type PresenceApiProps,
+  PresenceDatabase,
+  PresenceIdentity,
+} from '../src/cdk/index.js';
 
 /** Account and region are explicit so that nothing is looked up: synth stays offline and deterministic. */
 export const ENV = { account: '123456789012', region: 'eu-west-1' } as const;
@@ -54,15 +59,14 @@ export type Fixture = ReturnType<typeof makeStack>;
 export function baseProps(f: Fixture, overrides: Partial<PresenceApiProps> = {}): PresenceApiProps {
   return {
     vpc: f.vpc,
-    userPool: f.userPool,
-    userPoolClients: [f.userPoolClient],
+    identity: PresenceIdentity.cognito(f.userPool, [f.userPoolClient]),
     allowedOrigins: ['https://chat.example.com', 'chrome-extension://abcdefghijklmnop'],
-    database: {
+    database: PresenceDatabase.direct({
       host: 'users.cluster-abc.eu-west-1.rds.amazonaws.com',
       databaseName: 'users',
       credentials: f.dbSecret,
       securityGroup: f.dbSecurityGroup,
-    },
+    }),
     ...overrides,
   };
 }

@@ -8,7 +8,14 @@ import {
 } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { describe, expect, it } from 'vitest';
-import { PresenceApi, type PresenceApiProps } from '../src/cdk/index.js';
+import {
+  PresenceApi,
+  type PresenceApiProps,
+  PresenceDatabase,
+  PresenceFrontDoor,
+  PresenceIdentity,
+  PresenceRedis,
+} from '../src/cdk/index.js';
 import { baseProps, type Fixture, makeStack, newApp } from './cdk-fixtures.js';
 
 interface Violation {
@@ -49,29 +56,31 @@ function synthWithNag(props: (f: Fixture) => Partial<PresenceApiProps>) {
 /** `AwsSolutions-IAM5[Resource::...]` → `AwsSolutions-IAM5`, to compare rule sets. */
 const ruleOf = (v: Violation) => v.ruleName.replace(/\[.*$/, '');
 
-/** What the construct acknowledges by design, each with its reason in presence-api.ts. */
+/** What the construct acknowledges by design, each with its reason in nag.ts. */
 const BY_DESIGN = [
-  'AwsSolutions-APIG3', // WAF is the deployer's choice
-  'AwsSolutions-APIG4', // WebSocket routes after $connect; REST methods verified in the function
-  'AwsSolutions-COG4', // REST tokens verified in the function (raw or Bearer)
+  'AwsSolutions-APIG4', // WebSocket routes after $connect; HTTP API routes verified in the function
   'AwsSolutions-IAM4', // AWSLambdaBasicExecutionRole / AWSLambdaVPCAccessExecutionRole
   'AwsSolutions-IAM5', // @connections/<connectionId>
+  'AwsSolutions-AEC5', // the created replication group's default port
+  'AwsSolutions-SMG4', // the created AUTH token rotates through ElastiCache
 ];
 
+const expectExplained = (acknowledged: Violation[]) => {
+  for (const v of acknowledged) {
+    expect(v.reason?.length, `${v.ruleName} at ${v.acknowledgedAt}`).toBeGreaterThan(40);
+    // Acknowledged on the construct itself, never by the stack or the app.
+    expect(v.acknowledgedAt).toMatch(/^PresenceStack\/Presence\//);
+  }
+};
+
 describe('cdk-nag AwsSolutions', () => {
-  it('passes with the default props: no unacknowledged finding, every acknowledgment explained', () => {
+  it('passes with the default props (HTTP API): no unacknowledged finding, every acknowledgement explained', () => {
     const report = synthWithNag(() => ({}));
     expect(report.violations).toEqual([]);
     expect(report.conclusion).toBe('success');
     const acknowledged = report.suppressedViolations ?? [];
-    expect([...new Set(acknowledged.map(ruleOf))].sort()).toEqual(
-      [...BY_DESIGN, 'AwsSolutions-AEC5', 'AwsSolutions-SMG4'].sort(),
-    );
-    for (const v of acknowledged) {
-      expect(v.reason?.length, `${v.ruleName} at ${v.acknowledgedAt}`).toBeGreaterThan(40);
-      // Acknowledged on the construct itself, never by the stack or the app.
-      expect(v.acknowledgedAt).toMatch(/^PresenceStack\/Presence\//);
-    }
+    expect([...new Set(acknowledged.map(ruleOf))].sort()).toEqual([...BY_DESIGN].sort());
+    expectExplained(acknowledged);
   });
 
   it('acknowledges wildcard IAM findings one by one: only @connections/* of this API', () => {
@@ -87,7 +96,30 @@ describe('cdk-nag AwsSolutions', () => {
     );
   });
 
-  it('passes with a given Redis, an RDS Proxy, tracing and the Cognito REST authorizer', () => {
+  it('on a REST API without WAF: the stage acknowledgement, true because the stage is throttled', () => {
+    const report = synthWithNag(() => ({ frontDoor: PresenceFrontDoor.restApi() }));
+    expect(report.violations).toEqual([]);
+    const apig3 = (report.suppressedViolations ?? []).filter(
+      (v) => ruleOf(v) === 'AwsSolutions-APIG3',
+    );
+    expect(apig3).toHaveLength(1);
+    expect(apig3[0]?.reason).toMatch(/throttled/);
+    expectExplained(report.suppressedViolations ?? []);
+  });
+
+  it('on a REST API with a WAF web ACL: nothing to acknowledge for the stage', () => {
+    const report = synthWithNag(() => ({
+      frontDoor: PresenceFrontDoor.restApi({
+        webAclArn: 'arn:aws:wafv2:eu-west-1:123456789012:regional/webacl/presence/abc',
+      }),
+    }));
+    expect(report.violations).toEqual([]);
+    expect(
+      (report.suppressedViolations ?? []).some((v) => ruleOf(v) === 'AwsSolutions-APIG3'),
+    ).toBe(false);
+  });
+
+  it('passes with an existing Redis, an RDS Proxy, tracing and the Cognito REST authorizer', () => {
     const report = synthWithNag((f) => {
       const proxySg = ec2.SecurityGroup.fromSecurityGroupId(
         f.stack,
@@ -95,27 +127,25 @@ describe('cdk-nag AwsSolutions', () => {
         'sg-0proxy00000000a',
       );
       return {
-        redis: {
+        redis: PresenceRedis.existing({
           endpoint: 'presence.abc.cache.amazonaws.com',
           authToken: secretsmanager.Secret.fromSecretCompleteArn(
             f.stack,
             'RedisSecret',
             'arn:aws:secretsmanager:eu-west-1:123456789012:secret:presence/redis-XyZ123',
           ),
-        },
-        database: {
-          proxy: rds.DatabaseProxy.fromDatabaseProxyAttributes(f.stack, 'Proxy', {
+        }),
+        database: PresenceDatabase.proxy(
+          rds.DatabaseProxy.fromDatabaseProxyAttributes(f.stack, 'Proxy', {
             dbProxyArn: 'arn:aws:rds:eu-west-1:123456789012:db-proxy:prx-0123456789abcdef0',
             dbProxyName: 'user-service',
             endpoint: 'user-service.proxy-abc.eu-west-1.rds.amazonaws.com',
             securityGroups: [proxySg],
           }),
-          username: 'presence_reader',
-          databaseName: 'users',
-          securityGroup: proxySg,
-        },
+          { username: 'presence_reader', databaseName: 'users', securityGroup: proxySg },
+        ),
         tracingEnabled: true,
-        restAuthorization: 'cognito',
+        frontDoor: PresenceFrontDoor.restApi({ authorization: 'cognito' }),
       };
     });
     expect(report.violations).toEqual([]);
@@ -129,16 +159,26 @@ describe('cdk-nag AwsSolutions', () => {
     ).toBe(true);
   });
 
-  it('passes with a created Redis in cluster mode, a generic OIDC issuer and the Lambda REST authorizer', () => {
+  it('passes with a created cluster-mode Valkey, an OIDC issuer and the Lambda REST authorizer', () => {
     const report = synthWithNag(() => ({
-      restAuthorization: 'lambda',
-      redisClusterModeEnabled: true,
-      redisShardCount: 2,
-      userPool: undefined,
-      userPoolClients: undefined,
-      authIssuerUrl: 'https://id.example.com',
-      authJwksUrl: 'https://id.example.com/.well-known/jwks.json',
+      frontDoor: PresenceFrontDoor.restApi({ authorization: 'lambda' }),
+      redis: PresenceRedis.elastiCache({ engine: 'valkey', clusterMode: true, shards: 2 }),
+      identity: PresenceIdentity.oidc({
+        issuerUrl: 'https://id.example.com',
+        jwksUrl: 'https://id.example.com/.well-known/jwks.json',
+        audiences: ['web'],
+      }),
     }));
     expect(report.violations).toEqual([]);
+  });
+
+  it('passes with a serverless cache, the HTTP API JWT authorizer and a Secrets Manager endpoint', () => {
+    const report = synthWithNag(() => ({
+      redis: PresenceRedis.serverless(),
+      frontDoor: PresenceFrontDoor.httpApi({ authorization: 'jwt' }),
+      secretsManagerEndpoint: true,
+    }));
+    expect(report.violations).toEqual([]);
+    expectExplained(report.suppressedViolations ?? []);
   });
 });

@@ -1,10 +1,17 @@
 import { execFile } from 'node:child_process';
-import { copyFileSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { ConfigError } from '@presence/core';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import {
+  type ConfigGroupName,
+  type FunctionEnv,
+  groupsOf,
+  type PresenceFunctionName,
+} from '../src/index.js';
 import { restEvent } from './support/fixtures.js';
 import {
   backendsAvailable,
@@ -34,21 +41,47 @@ const FUNCTIONS: Record<string, () => Promise<FunctionModule>> = {
     import('../src/functions/get-user-presence.js') as Promise<FunctionModule>,
 };
 
-/** A deployed environment with three mistakes. */
+/** A deployed environment with a mistake in every group. */
 const BAD_ENV = {
-  REDIS_URL: 'http://cache.internal:6379',
-  DB_HOST: 'db.internal',
-  DB_NAME: 'users',
-  DB_USER: 'presence_reader',
-  DB_SSL: 'prefer',
   PRESENCE_TIMEOUT_SECONDS: 'three minutes',
+  PRESENCE_SWEEP_BATCH_SIZE: '0',
+  REDIS_URL: 'http://cache.internal:6379',
+  DB_CONNECTION: 'secret',
+  DB_HOST: 'db.internal',
+  DB_SECRET_ARN: 'arn:aws:secretsmanager:us-east-1:123456789012:secret:presence/db-AbCdEf',
+  DB_SSL: 'prefer',
+  AUTH_PROVIDER: 'auth0',
+  WEBSOCKET_CALLBACK_URL: 'ftp://gateway',
+  CORS_ALLOWED_ORIGINS: 'not an origin',
+  LOG_LEVEL: 'verbose',
 };
-const BAD_ENV_PROBLEMS = [
-  'PRESENCE_TIMEOUT_SECONDS',
-  'DB_SSL',
-  'REDIS_URL',
-  'AUTH_COGNITO_USER_POOL_ID',
-];
+/** The variable each group names in its problem. */
+const PROBLEM_OF: Record<ConfigGroupName | 'observability', string> = {
+  presence: 'PRESENCE_TIMEOUT_SECONDS',
+  sweep: 'PRESENCE_SWEEP_BATCH_SIZE',
+  redis: 'REDIS_URL',
+  database: 'DB_SSL',
+  identity: 'AUTH_PROVIDER',
+  gateway: 'WEBSOCKET_CALLBACK_URL',
+  cors: 'CORS_ALLOWED_ORIGINS',
+  observability: 'LOG_LEVEL',
+};
+
+/** The problems one function names, and those it must not (another function's variables). */
+function problemsFor(name: PresenceFunctionName): { named: string[]; unnamed: string[] } {
+  const own = new Set<string>([...groupsOf(name), 'observability']);
+  const entries = Object.entries(PROBLEM_OF);
+  return {
+    named: entries.filter(([group]) => own.has(group)).map(([, variable]) => variable),
+    unnamed: entries.filter(([group]) => !own.has(group)).map(([, variable]) => variable),
+  };
+}
+
+const expectOwnProblems = (name: string, message: string | undefined) => {
+  const { named, unnamed } = problemsFor(name as PresenceFunctionName);
+  for (const variable of named) expect(message, name).toContain(variable);
+  for (const variable of unnamed) expect(message, name).not.toContain(variable);
+};
 
 describe('function modules (src/functions/<name>.ts): lazily built, once per container', () => {
   afterEach(() => {
@@ -57,16 +90,10 @@ describe('function modules (src/functions/<name>.ts): lazily built, once per con
   });
 
   it.each(Object.keys(FUNCTIONS))(
-    '%s exports a handler and fails its first invocation with one ConfigError naming every problem',
+    '%s exports a handler and fails its first invocation with one ConfigError naming every problem of its own variables, and none of the others',
     async (name) => {
       // Prepare: importing must not read the environment or connect anything
-      for (const key of [
-        'REDIS_URL',
-        'DATABASE_URL',
-        'AUTH_ISSUER',
-        'AUTH_JWKS_URL',
-        'AUTH_COGNITO_USER_POOL_ID',
-      ])
+      for (const key of ['REDIS_URL', 'DATABASE_URL', 'AUTH_ISSUER', 'AUTH_JWKS_URL', 'METRICS'])
         vi.stubEnv(key, undefined as unknown as string);
       for (const [key, value] of Object.entries(BAD_ENV)) vi.stubEnv(key, value);
       const module = await (FUNCTIONS[name] as () => Promise<FunctionModule>)();
@@ -80,7 +107,7 @@ describe('function modules (src/functions/<name>.ts): lazily built, once per con
       expect(ConfigError.isInstance(error)).toBe(true);
       const message = (error as Error).message;
       expect(message.match(/Invalid presence configuration/g)).toHaveLength(1);
-      for (const problem of BAD_ENV_PROBLEMS) expect(message).toContain(problem);
+      expectOwnProblems(name, message);
     },
   );
 
@@ -95,11 +122,15 @@ describe('function modules (src/functions/<name>.ts): lazily built, once per con
     ).rejects.toThrow(/Invalid presence configuration/);
     // Act: the environment is fixed; the graph points at a closed port so no database is needed
     vi.stubEnv('REDIS_URL', 'redis://127.0.0.1:1');
+    vi.stubEnv('DB_CONNECTION', 'url');
     vi.stubEnv('DATABASE_URL', 'postgres://postgres@127.0.0.1:1/test');
     vi.stubEnv('DB_SSL', 'disable');
     vi.stubEnv('PRESENCE_TIMEOUT_SECONDS', '180');
+    vi.stubEnv('AUTH_PROVIDER', 'cognito');
     vi.stubEnv('AUTH_COGNITO_USER_POOL_ID', 'us-east-1_AbCdEf123');
+    vi.stubEnv('CORS_ALLOWED_ORIGINS', 'http://localhost:4200');
     vi.stubEnv('LOG_LEVEL', 'error');
+    vi.stubEnv('METRICS', 'off');
     const response = await handler(restEvent('rest-get-presence-cognito', { cognitoUser: ALICE }));
     // Assess: the runtime was built and answered (503: nothing listens on port 1)
     expect(response.statusCode).toBe(503);
@@ -126,9 +157,14 @@ describe.skipIf(!bundlesBuilt)(
       // Copied out of the package: the bundle must not need node_modules.
       dir = mkdtempSync(join(tmpdir(), 'presence-bundles-'));
       for (const name of Object.keys(FUNCTIONS)) {
-        copyFileSync(
-          new URL(`../dist/functions/${name}/index.mjs`, import.meta.url),
-          join(dir, `${name}.mjs`),
+        // The asset as deployed: the entry and its chunks, no source maps, no metafile.
+        cpSync(
+          fileURLToPath(new URL(`../dist/functions/${name}`, import.meta.url)),
+          join(dir, name),
+          {
+            recursive: true,
+            filter: (source) => !source.endsWith('.map') && !/metafile-.*\.json$/.test(source),
+          },
         );
       }
     });
@@ -136,7 +172,7 @@ describe.skipIf(!bundlesBuilt)(
 
     const invoke = async (name: string, env: Record<string, string>, event: unknown) => {
       const script = `
-      const { handler } = await import(${JSON.stringify(join(dir, `${name}.mjs`))});
+      const { handler } = await import(${JSON.stringify(join(dir, name, 'index.mjs'))});
       try {
         const result = await handler(JSON.parse(process.argv[1]), { getRemainingTimeInMillis: () => 30000 });
         console.log(JSON.stringify({ result }));
@@ -153,10 +189,17 @@ describe.skipIf(!bundlesBuilt)(
         },
       );
       const lines = stdout.trim().split('\n');
-      return JSON.parse(lines[lines.length - 1] as string) as {
-        result?: { statusCode: number; body: string };
-        errorType?: string;
-        errorMessage?: string;
+      return {
+        ...(JSON.parse(lines[lines.length - 1] as string) as {
+          result?: { statusCode: number; body: string };
+          errorType?: string;
+          errorMessage?: string;
+        }),
+        /** Every JSON line before the result: logs and EMF metrics. */
+        written: lines
+          .slice(0, -1)
+          .filter((line) => line.startsWith('{'))
+          .map((line) => JSON.parse(line) as Record<string, unknown>),
       };
     };
 
@@ -165,7 +208,7 @@ describe.skipIf(!bundlesBuilt)(
       async (name) => {
         const outcome = await invoke(name, BAD_ENV, {});
         expect(outcome.errorType).toBe('ConfigError');
-        for (const problem of BAD_ENV_PROBLEMS) expect(outcome.errorMessage).toContain(problem);
+        expectOwnProblems(name, outcome.errorMessage);
       },
     );
 
@@ -182,17 +225,23 @@ describe.skipIf(!bundlesBuilt)(
         await database.drop();
       });
 
-      it('get-presence answers the PROTOCOL.md body from real Redis and PostgreSQL', async () => {
-        // Prepare
-        const env = {
+      /** A deployed get-presence environment over the test Redis and PostgreSQL. */
+      const goodEnv = () =>
+        ({
           REDIS_URL,
           REDIS_KEY_PREFIX: prefix,
+          DB_CONNECTION: 'url',
           DATABASE_URL,
           DB_SCHEMA: database.schema,
+          AUTH_PROVIDER: 'cognito',
           AUTH_COGNITO_USER_POOL_ID: 'us-east-1_AbCdEf123',
           CORS_ALLOWED_ORIGINS: 'http://localhost:4200',
           LOG_LEVEL: 'warn',
-        };
+        }) satisfies FunctionEnv<'get-presence'>;
+
+      it('get-presence answers the PROTOCOL.md body from real Redis and PostgreSQL', async () => {
+        // Prepare
+        const env = goodEnv();
         // Act
         const outcome = await invoke(
           'get-presence',
@@ -204,6 +253,22 @@ describe.skipIf(!bundlesBuilt)(
         const body = JSON.parse(outcome.result?.body ?? '{}');
         expect(body.userPresence).toEqual({ userId: ALICE, page: null, latestPage: null });
         expect(body.presenceArr.map((p: { userId: string }) => p.userId)).toContain(BOB);
+        // The deployed function writes its metrics as EMF lines on stdout.
+        const emf = outcome.written.find(
+          (line) => '_aws' in line && line.operation === 'get-presence',
+        );
+        expect(emf).toMatchObject({ service: 'presence' });
+        expect(emf?.StoreLatency).toBeDefined();
+        expect(emf?.GraphLatency).toBeDefined();
+      });
+
+      it('get-presence with TRACING=true loads the tracer chunk and still answers (X-Ray is inert outside Lambda)', async () => {
+        const outcome = await invoke(
+          'get-presence',
+          { ...goodEnv(), TRACING: 'true', METRICS: 'off' },
+          restEvent('rest-get-presence-cognito', { cognitoUser: ALICE }),
+        );
+        expect(outcome.result?.statusCode).toBe(200);
       });
     });
   },

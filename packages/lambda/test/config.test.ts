@@ -1,17 +1,26 @@
 import { ConfigError } from '@presence/core';
-import { describe, expect, it } from 'vitest';
-import { parseConfig } from '../src/index.js';
+import { describe, expect, expectTypeOf, it } from 'vitest';
+import {
+  type FunctionEnv,
+  PRESENCE_FUNCTION_NAMES,
+  type PresenceEnv,
+  parseConfig,
+  parseFunctionConfig,
+  variablesOfFunction,
+} from '../src/index.js';
 
+const SECRET_ARN = 'arn:aws:secretsmanager:us-east-1:123456789012:secret:presence/db-AbCdEf';
+
+/** The smallest deployed environment: Cognito, an ElastiCache URL, a database secret. */
 const minimal = {
-  REDIS_URL: 'rediss://master.presence-cache.abc123.use1.cache.amazonaws.com:6379',
-  DB_HOST: 'presence-proxy.proxy-abc123.us-east-1.rds.amazonaws.com',
-  DB_NAME: 'users',
-  DB_USER: 'presence_reader',
-  DB_SECRET_ARN: 'arn:aws:secretsmanager:us-east-1:123456789012:secret:presence/db-AbCdEf',
+  AUTH_PROVIDER: 'cognito',
   AUTH_COGNITO_USER_POOL_ID: 'us-east-1_AbCdEf123',
+  REDIS_URL: 'rediss://master.presence-cache.abc123.use1.cache.amazonaws.com:6379',
+  DB_CONNECTION: 'secret',
+  DB_HOST: 'users.cluster-abc123.us-east-1.rds.amazonaws.com',
+  DB_SECRET_ARN: SECRET_ARN,
   WEBSOCKET_CALLBACK_URL: 'https://a1b2c3d4e5.execute-api.us-east-1.amazonaws.com/prod',
-  AWS_REGION: 'us-east-1',
-};
+} satisfies PresenceEnv;
 
 const problemsOf = (env: Record<string, string | undefined>): string => {
   try {
@@ -26,60 +35,70 @@ const problemsOf = (env: Record<string, string | undefined>): string => {
 describe('parseConfig', () => {
   it('applies the documented defaults to the smallest deployed environment', () => {
     // Act
-    const config = parseConfig(minimal);
+    const config = parseConfig({ ...minimal, AWS_REGION: 'us-east-1' });
     // Assess
     expect(config).toEqual({
-      timeoutSeconds: 180,
-      sweepBatchSize: 500,
-      sweepAnnounceAfter: 100_000,
-      logLevel: 'info',
+      presence: { timeoutSeconds: 180 },
+      sweep: { batchSize: 500, announceAfter: 100_000 },
+      observability: {
+        logLevel: 'info',
+        logSampleRate: 0,
+        metrics: 'emf',
+        metricsNamespace: 'Presence',
+        serviceName: 'presence',
+        tracing: false,
+      },
       redis: {
         url: minimal.REDIS_URL,
         tls: true,
         cluster: false,
-        authSecretArn: undefined,
         keyPrefix: 'presence',
+        authSecretArn: undefined,
       },
       database: {
-        connectionString: undefined,
+        kind: 'secret',
         host: minimal.DB_HOST,
         port: 5432,
-        database: 'users',
-        user: 'presence_reader',
-        secretArn: minimal.DB_SECRET_ARN,
         ssl: 'verify-full',
-        iamAuth: false,
-        schema: undefined,
+        secretArn: SECRET_ARN,
+        database: undefined,
+        user: undefined,
         preparedStatements: false,
+        schema: undefined,
       },
-      auth: {
+      identity: {
         kind: 'cognito',
         userPoolId: 'us-east-1_AbCdEf123',
         clientIds: [],
         userIdClaim: 'cognito:username',
       },
-      websocketCallbackUrl: minimal.WEBSOCKET_CALLBACK_URL,
-      gatewayTransport: 'sdk',
-      corsAllowedOrigins: [],
-      awsRegion: 'us-east-1',
+      gateway: { callbackUrl: minimal.WEBSOCKET_CALLBACK_URL, transport: 'sdk' },
+      cors: { allowedOrigins: [] },
+      aws: { region: 'us-east-1' },
     });
     expect(Object.isFrozen(config)).toBe(true);
   });
 
-  it('reads every variable the CDK construct sets', () => {
+  it('reads every variable the CDK construct may set', () => {
     const config = parseConfig({
       ...minimal,
       PRESENCE_TIMEOUT_SECONDS: '240',
       PRESENCE_SWEEP_BATCH_SIZE: '250',
       PRESENCE_SWEEP_ANNOUNCE_AFTER: '20000',
       LOG_LEVEL: 'debug',
+      LOG_SAMPLE_RATE: '0.05',
+      METRICS_NAMESPACE: 'Presence/prod',
+      PRESENCE_SERVICE_NAME: 'presence-prod',
+      TRACING: 'true',
+      REDIS_AUTH: 'secret',
       REDIS_CLUSTER: 'true',
       REDIS_AUTH_SECRET_ARN:
         'arn:aws:secretsmanager:us-east-1:123456789012:secret:presence/redis-XyZ',
       REDIS_KEY_PREFIX: 'presence-prod',
       DB_PORT: '6543',
       DB_SSL: 'require',
-      DB_IAM_AUTH: 'true',
+      DB_NAME: 'users',
+      DB_USER: 'reader',
       DB_SCHEMA: 'users_v2',
       DB_PREPARED_STATEMENTS: 'true',
       AUTH_COGNITO_CLIENT_ID: 'client-a, client-b',
@@ -87,12 +106,17 @@ describe('parseConfig', () => {
         'https://chat.example.com, chrome-extension://abcdefghijklmnopabcdefghijklmnop,http://localhost:4200',
       WEBSOCKET_CALLBACK_URL: 'https://a1b2c3d4e5.execute-api.us-east-1.amazonaws.com/prod/',
       GATEWAY_TRANSPORT: 'signed-http',
-    });
+    } satisfies PresenceEnv);
     expect(config).toMatchObject({
-      timeoutSeconds: 240,
-      sweepBatchSize: 250,
-      sweepAnnounceAfter: 20_000,
-      logLevel: 'debug',
+      presence: { timeoutSeconds: 240 },
+      sweep: { batchSize: 250, announceAfter: 20_000 },
+      observability: {
+        logLevel: 'debug',
+        logSampleRate: 0.05,
+        metricsNamespace: 'Presence/prod',
+        serviceName: 'presence-prod',
+        tracing: true,
+      },
       redis: {
         cluster: true,
         tls: true,
@@ -100,48 +124,82 @@ describe('parseConfig', () => {
         authSecretArn: expect.stringContaining('redis'),
       },
       database: {
+        kind: 'secret',
         port: 6543,
         ssl: 'require',
-        iamAuth: true,
+        database: 'users',
+        user: 'reader',
         schema: 'users_v2',
         preparedStatements: true,
       },
-      auth: { kind: 'cognito', clientIds: ['client-a', 'client-b'] },
-      corsAllowedOrigins: [
-        'https://chat.example.com',
-        'chrome-extension://abcdefghijklmnopabcdefghijklmnop',
-        'http://localhost:4200',
-      ],
-      websocketCallbackUrl: 'https://a1b2c3d4e5.execute-api.us-east-1.amazonaws.com/prod',
-      gatewayTransport: 'signed-http',
+      identity: { kind: 'cognito', clientIds: ['client-a', 'client-b'] },
+      cors: {
+        allowedOrigins: [
+          'https://chat.example.com',
+          'chrome-extension://abcdefghijklmnopabcdefghijklmnop',
+          'http://localhost:4200',
+        ],
+      },
+      gateway: {
+        callbackUrl: 'https://a1b2c3d4e5.execute-api.us-east-1.amazonaws.com/prod',
+        transport: 'signed-http',
+      },
     });
   });
 
-  it('takes a generic issuer with sub as the default user id claim, and a dev DATABASE_URL without TLS default', () => {
+  it('takes an OIDC issuer with sub as the default user id claim, and a development DATABASE_URL', () => {
     const config = parseConfig({
       REDIS_URL: 'redis://127.0.0.1:6379',
+      DB_CONNECTION: 'url',
       DATABASE_URL: 'postgres://postgres@127.0.0.1:5432/test',
+      AUTH_PROVIDER: 'oidc',
       AUTH_ISSUER: 'https://login.example.com/',
       AUTH_JWKS_URL: 'https://login.example.com/.well-known/jwks.json',
       AUTH_AUDIENCE: 'presence',
-    });
-    expect(config.auth).toEqual({
-      kind: 'jwt',
+      WEBSOCKET_CALLBACK_URL: 'http://127.0.0.1:3001/local',
+    } satisfies PresenceEnv);
+    expect(config.identity).toEqual({
+      kind: 'oidc',
       issuer: 'https://login.example.com/',
       jwksUrl: 'https://login.example.com/.well-known/jwks.json',
       audiences: ['presence'],
       userIdClaim: 'sub',
     });
-    expect(config.database).toMatchObject({
-      connectionString: 'postgres://postgres@127.0.0.1:5432/test',
+    expect(config.database).toEqual({
+      kind: 'url',
+      url: 'postgres://postgres@127.0.0.1:5432/test',
       ssl: undefined,
-      host: undefined,
+      preparedStatements: false,
+      schema: undefined,
     });
     expect(config.redis.tls).toBe(false);
-    expect(config.websocketCallbackUrl).toBeUndefined();
   });
 
-  it('treats empty strings as unset (CloudFormation writes "" for absent optionals)', () => {
+  it('reads RDS Proxy with IAM authentication, where prepared statements are refused', () => {
+    const { DB_SECRET_ARN: _secret, ...withoutSecret } = minimal;
+    const iam = {
+      ...withoutSecret,
+      DB_CONNECTION: 'iam',
+      DB_NAME: 'users',
+      DB_USER: 'presence_reader',
+    } satisfies PresenceEnv;
+    expect(parseConfig(iam).database).toEqual({
+      kind: 'iam',
+      host: minimal.DB_HOST,
+      port: 5432,
+      ssl: 'verify-full',
+      database: 'users',
+      user: 'presence_reader',
+      preparedStatements: false,
+      schema: undefined,
+    });
+    expect(problemsOf({ ...iam, DB_PREPARED_STATEMENTS: 'true' })).toContain(
+      'DB_PREPARED_STATEMENTS cannot be true behind RDS Proxy',
+    );
+    expect(problemsOf({ ...iam, DB_USER: undefined })).toContain('DB_USER is required');
+  });
+
+  it('treats empty and blank strings as unset (CloudFormation writes "" for absent optionals)', () => {
     const config = parseConfig({
       ...minimal,
       LOG_LEVEL: '',
@@ -149,39 +207,48 @@ describe('parseConfig', () => {
       DB_SSL: '',
       GATEWAY_TRANSPORT: '',
     });
-    expect(config.logLevel).toBe('info');
-    expect(config.gatewayTransport).toBe('sdk');
+    expect(config.observability.logLevel).toBe('info');
+    expect(config.gateway.transport).toBe('sdk');
     expect(config.redis.keyPrefix).toBe('presence');
-    expect(config.database.ssl).toBe('verify-full');
+    expect(config.database).toMatchObject({ ssl: 'verify-full' });
   });
 
   it('names every problem of an empty environment in one ConfigError', () => {
     const message = problemsOf({});
     expect(message).toMatch(/^Invalid presence configuration: /);
-    for (const name of ['REDIS_URL', 'DB_HOST', 'AUTH_COGNITO_USER_POOL_ID'])
-      expect(message).toContain(name);
+    for (const problem of [
+      'REDIS_URL is required',
+      'DB_CONNECTION must be url, secret or iam',
+      'AUTH_PROVIDER must be cognito or oidc',
+      'WEBSOCKET_CALLBACK_URL is required',
+    ]) {
+      expect(message).toContain(problem);
+    }
   });
 
-  it('names field and cross-variable problems together', () => {
+  it('names the problems of every group together', () => {
     // Prepare
     const env = {
       PRESENCE_TIMEOUT_SECONDS: 'three minutes',
       PRESENCE_SWEEP_BATCH_SIZE: '0',
       PRESENCE_SWEEP_ANNOUNCE_AFTER: '-5',
       LOG_LEVEL: 'verbose',
+      LOG_SAMPLE_RATE: '2',
+      TRACING: 'maybe',
       REDIS_URL: 'http://cache:6379',
       REDIS_CLUSTER: 'yes',
       REDIS_KEY_PREFIX: 'has {braces}',
+      REDIS_AUTH: 'secret',
       REDIS_AUTH_SECRET_ARN: 'my-secret',
+      DB_CONNECTION: 'secret',
       DB_HOST: 'db.internal',
       DB_PORT: '70000',
       DB_SSL: 'prefer',
-      DB_IAM_AUTH: 'maybe',
       DB_PREPARED_STATEMENTS: 'sometimes',
       DB_SCHEMA: 'drop table;',
+      AUTH_PROVIDER: 'oidc',
       AUTH_ISSUER: 'not a url',
       AUTH_JWKS_URL: 'http://keys.example.com/jwks.json',
-      AUTH_COGNITO_CLIENT_ID: 'client',
       WEBSOCKET_CALLBACK_URL: 'ftp://gateway',
       GATEWAY_TRANSPORT: 'fast',
       CORS_ALLOWED_ORIGINS: 'https://ok.example.com,https://bad.example.com/path',
@@ -189,63 +256,109 @@ describe('parseConfig', () => {
     // Act
     const message = problemsOf(env);
     // Assess: one message, every variable named
-    for (const name of [
-      'PRESENCE_TIMEOUT_SECONDS',
-      'PRESENCE_SWEEP_BATCH_SIZE',
+    for (const problem of [
+      'PRESENCE_TIMEOUT_SECONDS must be a whole number from 10 to 86400',
+      'PRESENCE_SWEEP_BATCH_SIZE must be a whole number from 1 to 10000',
       'PRESENCE_SWEEP_ANNOUNCE_AFTER',
-      'LOG_LEVEL',
-      'REDIS_URL',
+      'LOG_LEVEL must be debug, info, warn or error',
+      'LOG_SAMPLE_RATE must be a number from 0 to 1',
+      'TRACING must be "true" or "false"',
+      'REDIS_URL must be a redis:// or rediss:// URL',
       'REDIS_CLUSTER',
       'REDIS_KEY_PREFIX',
-      'REDIS_AUTH_SECRET_ARN',
+      'REDIS_AUTH_SECRET_ARN must be a Secrets Manager secret ARN',
+      'DB_SECRET_ARN is required',
       'DB_PORT',
-      'DB_SSL',
-      'DB_IAM_AUTH',
+      'DB_SSL must be disable, require or verify-full',
       'DB_PREPARED_STATEMENTS',
-      'DB_SCHEMA',
-      'DB_NAME',
-      'DB_USER',
-      'AUTH_ISSUER',
-      'AUTH_JWKS_URL',
-      'AUTH_COGNITO_CLIENT_ID',
-      'WEBSOCKET_CALLBACK_URL',
+      'DB_SCHEMA must be a plain SQL identifier',
+      'AUTH_ISSUER must be a URL',
+      'AUTH_JWKS_URL must be an https:// URL (http:// only on a loopback host)',
+      'WEBSOCKET_CALLBACK_URL must be an https:// URL',
       'GATEWAY_TRANSPORT must be sdk or signed-http',
-      'CORS_ALLOWED_ORIGINS',
+      'CORS_ALLOWED_ORIGINS has "https://bad.example.com/path"',
     ]) {
-      expect(message).toContain(name);
+      expect(message).toContain(problem);
     }
-    expect(message).toContain('https://bad.example.com/path');
   });
 
   it.each([
+    [{ AUTH_COGNITO_USER_POOL_ID: 'AbCdEf123' }, 'must look like us-east-1_AbCdEf123'],
+    [{ AUTH_PROVIDER: 'auth0' }, 'AUTH_PROVIDER must be cognito or oidc'],
+    [{ DB_CONNECTION: 'url' }, 'DATABASE_URL is required'],
     [
-      { AUTH_ISSUER: 'https://login.example.com', AUTH_JWKS_URL: 'https://login.example.com/jwks' },
-      'exclusive',
+      { DB_CONNECTION: 'url', DATABASE_URL: 'mysql://db/users' },
+      'DATABASE_URL must be a postgres:// URL',
     ],
-    [{ AUTH_COGNITO_USER_POOL_ID: 'AbCdEf123' }, 'us-east-1_AbCdEf123'],
-    [{ DB_IAM_AUTH: 'true', DB_USER: undefined }, 'DB_USER is required with DB_IAM_AUTH'],
-    [{ DB_IAM_AUTH: 'true', AWS_REGION: undefined }, 'DB_IAM_AUTH needs AWS_REGION'],
-    [{ DB_SECRET_ARN: undefined, DB_USER: undefined }, 'DB_USER is required'],
-    [{ DATABASE_URL: 'mysql://db/users' }, 'DATABASE_URL must be a postgres:// URL'],
     [{ REDIS_URL: undefined }, 'REDIS_URL is required'],
     [
       { WEBSOCKET_CALLBACK_URL: 'http://a1b2c3d4e5.execute-api.us-east-1.amazonaws.com/prod' },
       'WEBSOCKET_CALLBACK_URL',
     ],
   ])('refuses %j', (changes, expected) => {
-    const env: Record<string, string | undefined> = { ...minimal, ...changes };
-    expect(problemsOf(env)).toContain(expected);
+    expect(problemsOf({ ...minimal, ...changes })).toContain(expected);
+  });
+});
+
+describe('parseFunctionConfig: one function reads only its own groups', () => {
+  it('parses the authorizer from the identity variables alone', () => {
+    const config = parseFunctionConfig('authorizer', {
+      AUTH_PROVIDER: 'cognito',
+      AUTH_COGNITO_USER_POOL_ID: 'us-east-1_AbCdEf123',
+    });
+    expect(Object.keys(config).sort()).toEqual(['aws', 'identity', 'observability']);
   });
 
-  it('allows http:// only on loopback hosts (local runs and tests)', () => {
-    const config = parseConfig({
+  it('does not check the variables of groups it does not use', () => {
+    // A heartbeat function with a broken identity group still starts: it never verifies tokens.
+    const config = parseFunctionConfig('heartbeat', {
       ...minimal,
-      AUTH_COGNITO_USER_POOL_ID: undefined,
-      AUTH_ISSUER: 'http://127.0.0.1:9000',
-      AUTH_JWKS_URL: 'http://localhost:9000/.well-known/jwks.json',
-      WEBSOCKET_CALLBACK_URL: 'http://127.0.0.1:3001/local',
+      AUTH_PROVIDER: 'nonsense',
+      DB_CONNECTION: 'nonsense',
     });
-    expect(config.auth.kind).toBe('jwt');
-    expect(config.websocketCallbackUrl).toBe('http://127.0.0.1:3001/local');
+    expect(Object.keys(config).sort()).toEqual([
+      'aws',
+      'gateway',
+      'observability',
+      'presence',
+      'redis',
+    ]);
+  });
+
+  it('names the variables of each function, and no other', () => {
+    expect(variablesOfFunction('authorizer').sort()).toEqual(
+      [
+        'AUTH_PROVIDER',
+        'AUTH_COGNITO_USER_POOL_ID',
+        'AUTH_COGNITO_CLIENT_ID',
+        'AUTH_USER_ID_CLAIM',
+        'AUTH_ISSUER',
+        'AUTH_JWKS_URL',
+        'AUTH_AUDIENCE',
+        'LOG_LEVEL',
+        'LOG_SAMPLE_RATE',
+        'METRICS',
+        'METRICS_NAMESPACE',
+        'PRESENCE_SERVICE_NAME',
+        'TRACING',
+      ].sort(),
+    );
+    for (const name of PRESENCE_FUNCTION_NAMES) {
+      expect(variablesOfFunction(name), name).not.toContain('AWS_REGION');
+    }
+    expect(variablesOfFunction('default')).not.toContain('REDIS_URL');
+    expect(variablesOfFunction('connect')).not.toContain('WEBSOCKET_CALLBACK_URL');
+  });
+
+  it('types each function environment: a misspelt or foreign variable does not compile', () => {
+    expectTypeOf<{ AUTH_PROVIDER: 'oidc'; AUTH_ISSUER: string; AUTH_JWKS_URL: string }>().toExtend<
+      FunctionEnv<'authorizer'>
+    >();
+    expectTypeOf<{ AUTH_PROVIDER: 'cognito'; AUTH_ISSUER: string }>().not.toExtend<
+      FunctionEnv<'authorizer'>
+    >();
+    // @ts-expect-error REDIS_ULR is not a variable
+    const misspelt: PresenceEnv = { ...minimal, REDIS_ULR: 'redis://x' };
+    expect(misspelt).toBeDefined();
   });
 });

@@ -1,6 +1,8 @@
 import { StoreUnavailableError } from '@presence/core';
-import { describe, expect, it } from 'vitest';
-import { createLogger } from '../src/index.js';
+import type { Context } from 'aws-lambda';
+import { describe, expect, it, vi } from 'vitest';
+import { createLogger, createPowertoolsLogger } from '../src/index.js';
+import { captureStdout } from './support/emf.js';
 
 describe('createLogger', () => {
   const capture = (level?: 'debug' | 'info' | 'warn' | 'error') => {
@@ -74,5 +76,88 @@ describe('createLogger', () => {
       msg: 'cyclic',
       unserializable: true,
     });
+  });
+});
+
+describe('createPowertoolsLogger (the Lambda functions logger, behind the same port)', () => {
+  const context = (requestId: string) =>
+    ({
+      functionName: 'PresenceStack-HeartbeatFunction',
+      functionVersion: '$LATEST',
+      invokedFunctionArn:
+        'arn:aws:lambda:eu-west-1:123456789012:function:PresenceStack-HeartbeatFunction',
+      memoryLimitInMB: '512',
+      awsRequestId: requestId,
+    }) as Context;
+
+  it('adds the request id, the cold start (first invocation only) and the trace id to every line', () => {
+    // Prepare
+    vi.stubEnv(
+      '_X_AMZN_TRACE_ID',
+      'Root=1-5759e988-bd862e3fe1be46a994272793;Parent=53995c3f42cd8ad8;Sampled=1',
+    );
+    // Lambda says how the container started; only an on-demand start is a cold start.
+    vi.stubEnv('AWS_LAMBDA_INITIALIZATION_TYPE', 'on-demand');
+    const stdout = captureStdout();
+    const logger = createPowertoolsLogger({ level: 'info', serviceName: 'presence-test' });
+    // Act
+    logger.addContext(context('req-1'));
+    logger.info({ op: 'heartbeat', userId: 'alice', status: 200 }, 'heartbeat');
+    logger.addContext(context('req-2'));
+    logger.info({ op: 'heartbeat', userId: 'alice', status: 200 }, 'heartbeat');
+    const lines = stdout.lines();
+    stdout.restore();
+    vi.unstubAllEnvs();
+    // Assess
+    expect(lines).toHaveLength(2);
+    expect(lines[0]).toMatchObject({
+      level: 'INFO',
+      message: 'heartbeat',
+      service: 'presence-test',
+      function_request_id: 'req-1',
+      cold_start: true,
+      xray_trace_id: '1-5759e988-bd862e3fe1be46a994272793',
+      op: 'heartbeat',
+      userId: 'alice',
+      status: 200,
+    });
+    expect(lines[1]).toMatchObject({ function_request_id: 'req-2', cold_start: false });
+  });
+
+  it('drops debug lines at info, unless the invocation is sampled', () => {
+    const stdout = captureStdout();
+    const quiet = createPowertoolsLogger({ level: 'info', sampleRate: 0 });
+    quiet.addContext(context('req-q'));
+    quiet.debug({ op: 'heartbeat' }, 'debug line');
+    const sampled = createPowertoolsLogger({ level: 'info', sampleRate: 1 });
+    sampled.addContext(context('req-s'));
+    sampled.debug({ op: 'heartbeat' }, 'debug line');
+    const lines = stdout.lines().filter((l) => l.message === 'debug line');
+    stdout.restore();
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatchObject({ function_request_id: 'req-s', sampling_rate: 1 });
+  });
+
+  it('writes presence errors by name and code, their driver cause by name and code only', () => {
+    const stdout = captureStdout();
+    const driver = Object.assign(new Error('connect ECONNREFUSED 10.0.0.12:6379'), {
+      code: 'ECONNREFUSED',
+    });
+    createPowertoolsLogger().error(
+      {
+        op: 'heartbeat',
+        error: new StoreUnavailableError('Redis touch failed', { cause: driver }),
+      },
+      'heartbeat failed',
+    );
+    const [line] = stdout.lines();
+    stdout.restore();
+    expect(line?.error).toEqual({
+      name: 'StoreUnavailableError',
+      code: 'store_unavailable',
+      message: 'Redis touch failed',
+      cause: { name: 'Error', code: 'ECONNREFUSED' },
+    });
+    expect(JSON.stringify(line)).not.toContain('10.0.0.12');
   });
 });

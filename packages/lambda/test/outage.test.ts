@@ -29,6 +29,7 @@ describe.skipIf(!available)('backend outages map to 503', () => {
     secretsDown = world.variant(
       {
         DATABASE_URL: undefined,
+        DB_CONNECTION: 'secret',
         DB_HOST: '127.0.0.1',
         DB_NAME: 'test',
         DB_SECRET_ARN: 'arn:aws:secretsmanager:us-east-1:123456789012:secret:presence/db-AbCdEf',
@@ -157,6 +158,7 @@ describe.skipIf(!available)('backend outages map to 503', () => {
     const flaky = world.variant(
       {
         DATABASE_URL: undefined,
+        DB_CONNECTION: 'secret',
         DB_HOST: '127.0.0.1',
         DB_NAME: 'test',
         DB_USER: 'postgres',

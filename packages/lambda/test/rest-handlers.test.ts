@@ -1,6 +1,6 @@
 import { getPresenceResponseSchema, userPageResponseSchema } from '@presence/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { restEvent, updateEvent, webSocketEvent } from './support/fixtures.js';
+import { httpApiEvent, restEvent, updateEvent, webSocketEvent } from './support/fixtures.js';
 import { backendsAvailable } from './support/infra.js';
 import { TestIssuer } from './support/jwks.js';
 import { ALICE, BOB, CAROL, DAVE, ERIN } from './support/users.js';
@@ -313,6 +313,71 @@ describe.skipIf(!available)('REST handlers over real Redis and PostgreSQL', () =
           'Access-Control-Max-Age': '600',
         },
         body: '',
+      });
+    });
+  });
+
+  describe('HTTP API (payload format 2.0): the same answers as the REST API', () => {
+    /** Status, headers and body: all a field client sees. */
+    const seen = (r: { statusCode: number; headers?: unknown; body: string }) => ({
+      statusCode: r.statusCode,
+      headers: r.headers,
+      body: r.body,
+    });
+
+    it('GET /presence with the token verified by the function (raw and Bearer, lowercase header)', async () => {
+      const token = world.issuer.token(BOB);
+      const v1 = await world.handlers.getPresence(
+        restEvent('rest-get-presence-no-authorizer', { headers: { Authorization: token } }),
+      );
+      for (const header of [token, `Bearer ${token}`]) {
+        const v2 = await world.handlers.getPresence(
+          httpApiEvent('http-api-get-presence', { token: header }),
+        );
+        expect(seen(v2)).toEqual(seen(v1));
+      }
+      expect(JSON.parse(v1.body).userPresence.userId).toBe(BOB);
+    });
+
+    it('GET /presence/{userId} behind the JWT authorizer: the user from its claims', async () => {
+      const v1 = await world.handlers.getUserPresence(
+        restEvent('rest-get-user-presence-cognito', { cognitoUser: BOB, target: ALICE }),
+      );
+      const v2 = await world.handlers.getUserPresence(
+        httpApiEvent('http-api-get-user-presence-jwt', { cognitoUser: BOB, target: ALICE }),
+      );
+      expect(v2.statusCode).toBe(200);
+      expect(seen(v2)).toEqual(seen(v1));
+    });
+
+    it('the 403 body, the empty offline body, 401 and CORS are the same', async () => {
+      const pairs = [
+        [
+          restEvent('rest-get-user-presence-cognito', { cognitoUser: DAVE, target: ALICE }),
+          httpApiEvent('http-api-get-user-presence-jwt', { cognitoUser: DAVE, target: ALICE }),
+        ],
+        [
+          restEvent('rest-get-user-presence-cognito', { cognitoUser: ALICE, target: CAROL }),
+          httpApiEvent('http-api-get-user-presence-jwt', { cognitoUser: ALICE, target: CAROL }),
+        ],
+      ] as const;
+      for (const [v1Event, v2Event] of pairs) {
+        expect(seen(await world.handlers.getUserPresence(v2Event))).toEqual(
+          seen(await world.handlers.getUserPresence(v1Event)),
+        );
+      }
+      const forbidden = await world.handlers.getUserPresence(pairs[0][1]);
+      expect(forbidden).toMatchObject({
+        statusCode: 403,
+        body: 'Forbidden access to user presence',
+      });
+      const refused = await world.handlers.getPresence(
+        httpApiEvent('http-api-get-presence', { token: 'garbage' }),
+      );
+      expect(refused.statusCode).toBe(401);
+      expect(refused.headers).toMatchObject({
+        'Access-Control-Allow-Origin': WEB_CLIENT,
+        Vary: 'Origin',
       });
     });
   });

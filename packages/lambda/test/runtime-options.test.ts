@@ -1,13 +1,9 @@
 import { ConfigError } from '@presence/core';
 import { describe, expect, it } from 'vitest';
-import { databaseSecretOf, parseConfig, redisAuthTokenOf } from '../src/index.js';
-import { pgSsl, redisStoreOptions } from '../src/runtime.js';
+import { pgSsl, redisStoreOptions } from '../src/compose/index.js';
+import { databaseSecretOf, parseFunctionConfig, redisAuthTokenOf } from '../src/index.js';
 
-const base = {
-  DATABASE_URL: 'postgres://postgres@127.0.0.1:5432/test',
-  AUTH_COGNITO_USER_POOL_ID: 'us-east-1_AbCdEf123',
-};
-const redisOf = (env: Record<string, string>) => parseConfig({ ...base, ...env }).redis;
+const redisOf = (env: Record<string, string>) => parseFunctionConfig('connect', env).redis;
 const ARN = 'arn:aws:secretsmanager:us-east-1:123456789012:secret:presence/redis-AbCdEf';
 
 describe('redisStoreOptions', () => {

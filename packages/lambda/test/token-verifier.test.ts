@@ -1,6 +1,11 @@
 import { httpStatusOf, UnauthorizedError } from '@presence/core';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { createTokenVerifier, parseConfig, stripBearer } from '../src/index.js';
+import {
+  createTokenVerifier,
+  IAT_SKEW_SECONDS,
+  parseFunctionConfig,
+  stripBearer,
+} from '../src/index.js';
 import { TestIssuer } from './support/jwks.js';
 
 const ALICE = 'google_117429865182265482928';
@@ -9,14 +14,13 @@ await issuer.start();
 afterAll(() => issuer.stop());
 
 const genericConfig = (audience = issuer.clientId) =>
-  parseConfig({
-    REDIS_URL: 'redis://127.0.0.1:6379',
-    DATABASE_URL: 'postgres://postgres@127.0.0.1:5432/test',
+  parseFunctionConfig('authorizer', {
+    AUTH_PROVIDER: 'oidc',
     AUTH_ISSUER: issuer.issuer,
     AUTH_JWKS_URL: issuer.jwksUrl,
     AUTH_AUDIENCE: audience,
     AUTH_USER_ID_CLAIM: 'cognito:username',
-  }).auth;
+  }).identity;
 
 const expectUnauthorized = async (outcome: Promise<unknown>, message?: RegExp) => {
   const error = await outcome.then(
@@ -33,14 +37,13 @@ describe('createTokenVerifier: identity provider outage', () => {
   it('answers 503 (IdentityUnavailableError), not 401, when the JWKS cannot be fetched', async () => {
     // Prepare: a verifier whose JWKS URL points at a closed loopback port
     const verifier = createTokenVerifier(
-      parseConfig({
-        REDIS_URL: 'redis://127.0.0.1:6379',
-        DATABASE_URL: 'postgres://postgres@127.0.0.1:5432/test',
+      parseFunctionConfig('authorizer', {
+        AUTH_PROVIDER: 'oidc',
         AUTH_ISSUER: issuer.issuer,
         AUTH_JWKS_URL: 'http://127.0.0.1:1/.well-known/jwks.json',
         AUTH_AUDIENCE: issuer.clientId,
         AUTH_USER_ID_CLAIM: 'cognito:username',
-      }).auth,
+      }).identity,
     );
     // Act
     const error = await verifier.verify(issuer.token(ALICE)).catch((e: unknown) => e);
@@ -87,7 +90,7 @@ describe('createTokenVerifier: generic issuer + JWKS URL', () => {
     [
       'an access token (token_use access)',
       () => issuer.token(ALICE, { token_use: 'access' }),
-      /invalid/,
+      /token_use/,
     ],
     ['alg none', () => issuer.unsignedToken(ALICE), /invalid/],
     [
@@ -115,8 +118,23 @@ describe('createTokenVerifier: generic issuer + JWKS URL', () => {
       /cognito:username/,
     ],
     ['whose user id has whitespace', () => issuer.token('alice smith'), /cognito:username/],
+    ['without exp (it would never expire)', () => issuer.token(ALICE, { exp: undefined }), /exp/],
+    ['with a string exp', () => issuer.token(ALICE, { exp: '9999999999' }), /exp|invalid/],
+    [
+      'issued in the future (iat beyond the allowed clock skew)',
+      () => issuer.token(ALICE, { iat: Math.floor(Date.now() / 1000) + IAT_SKEW_SECONDS + 120 }),
+      /future/,
+    ],
+    ['with a string iat', () => issuer.token(ALICE, { iat: 'yesterday' }), /iat|invalid/],
   ])('refuses a token %s with UnauthorizedError', async (_, token, message) => {
     await expectUnauthorized(verifier.verify(token()), message);
+  });
+
+  it('accepts an iat a few seconds ahead (the issuer clock a little fast), and no iat at all', async () => {
+    const ahead = issuer.token(ALICE, { iat: Math.floor(Date.now() / 1000) + 5 });
+    const without = issuer.token(ALICE, { iat: undefined });
+    expect(await verifier.verify(ahead)).toEqual({ userId: ALICE });
+    expect(await verifier.verify(without)).toEqual({ userId: ALICE });
   });
 
   it('refuses a non-string token', async () => {
@@ -125,12 +143,11 @@ describe('createTokenVerifier: generic issuer + JWKS URL', () => {
 
   it('skips the audience check when no audience is configured', async () => {
     const any = createTokenVerifier(
-      parseConfig({
-        REDIS_URL: 'redis://127.0.0.1:6379',
-        DATABASE_URL: 'postgres://postgres@127.0.0.1:5432/test',
+      parseFunctionConfig('authorizer', {
+        AUTH_PROVIDER: 'oidc',
         AUTH_ISSUER: issuer.issuer,
         AUTH_JWKS_URL: issuer.jwksUrl,
-      }).auth,
+      }).identity,
     );
     const token = issuer.token(ALICE, { aud: 'whatever', sub: 'sub-of-alice' });
     expect(await any.verify(token)).toEqual({ userId: 'sub-of-alice' }); // default claim: sub
@@ -140,13 +157,12 @@ describe('createTokenVerifier: generic issuer + JWKS URL', () => {
     // Prepare
     const fresh = new TestIssuer();
     await fresh.start();
-    const config = parseConfig({
-      REDIS_URL: 'redis://127.0.0.1:6379',
-      DATABASE_URL: 'postgres://postgres@127.0.0.1:5432/test',
+    const config = parseFunctionConfig('authorizer', {
+      AUTH_PROVIDER: 'oidc',
       AUTH_ISSUER: fresh.issuer,
       AUTH_JWKS_URL: fresh.jwksUrl,
       AUTH_USER_ID_CLAIM: 'cognito:username',
-    }).auth;
+    }).identity;
     // Act: two "invocations", each with its own verifier, several tokens each
     for (const v of [createTokenVerifier(config), createTokenVerifier(config)]) {
       await v.verify(fresh.token(ALICE));
@@ -162,12 +178,11 @@ describe('createTokenVerifier: Cognito user pool', () => {
   const POOL = 'us-east-1_AbCdEf123';
   const ISS = `https://cognito-idp.us-east-1.amazonaws.com/${POOL}`;
   const cognitoConfig = (clientId?: string) =>
-    parseConfig({
-      REDIS_URL: 'redis://127.0.0.1:6379',
-      DATABASE_URL: 'postgres://postgres@127.0.0.1:5432/test',
+    parseFunctionConfig('authorizer', {
+      AUTH_PROVIDER: 'cognito',
       AUTH_COGNITO_USER_POOL_ID: POOL,
       ...(clientId === undefined ? {} : { AUTH_COGNITO_CLIENT_ID: clientId }),
-    }).auth;
+    }).identity;
   const fetched: string[] = [];
 
   beforeAll(() => {
@@ -200,6 +215,8 @@ describe('createTokenVerifier: Cognito user pool', () => {
     ['another app client', { aud: 'another-client' }],
     ['another pool', { iss: 'https://cognito-idp.us-east-1.amazonaws.com/us-east-1_ZzZzZz999' }],
     ['an expired token', { exp: Math.floor(Date.now() / 1000) - 10 }],
+    ['a token without exp', { exp: undefined }],
+    ['a token issued in the future', { iat: Math.floor(Date.now() / 1000) + 3600 }],
   ])('refuses %s', async (_, overrides) => {
     const verifier = createTokenVerifier(cognitoConfig(issuer.clientId));
     await expectUnauthorized(verifier.verify(issuer.token(ALICE, { iss: ISS, ...overrides })));

@@ -24,6 +24,8 @@ import {
   createHandlers,
   createLogger,
   createRuntime,
+  type PresenceConfig,
+  type PresenceEnv,
   type PresenceRuntime,
   parseConfig,
 } from '@presence/lambda';
@@ -284,30 +286,34 @@ export async function startLocalPresence(
   ];
 
   let runtime: PresenceRuntime;
+  let config: PresenceConfig;
   let managementClient: ApiGatewayManagementApiClient | undefined;
   const agent = new Agent({ keepAlive: true, maxSockets: 64 });
   try {
     issuer = await createLocalIssuer({ issuer: url, keyFile: options.keyFile ?? false });
-    const config = parseConfig({
+    // The handlers' environment, built through the typed contract: a misspelt variable fails to
+    // compile. In-memory adapters stand in for Redis and PostgreSQL unless URLs are given.
+    const handlerEnv = {
       ...env,
       PRESENCE_TIMEOUT_SECONDS: String(timeoutSeconds),
-      // parseConfig requires both; unused placeholders when the in-memory adapters stand in.
       REDIS_URL: redisUrl ?? 'redis://127.0.0.1:6379',
+      DB_CONNECTION: 'url',
       DATABASE_URL: databaseUrl ?? 'postgres://127.0.0.1:5432/unused',
-      AUTH_COGNITO_USER_POOL_ID: undefined,
-      AUTH_COGNITO_CLIENT_ID: undefined,
+      AUTH_PROVIDER: 'oidc',
       AUTH_ISSUER: issuer.issuer,
       AUTH_JWKS_URL: `${url}/.well-known/jwks.json`,
       AUTH_AUDIENCE: issuer.clientId,
       AUTH_USER_ID_CLAIM: 'cognito:username',
       WEBSOCKET_CALLBACK_URL: url,
       CORS_ALLOWED_ORIGINS: corsOrigins.join(','),
-      AWS_REGION: API_TEMPLATE.region,
-    });
+      // Not a Lambda function: no Embedded Metric Format lines on stdout.
+      METRICS: 'off',
+    } satisfies PresenceEnv;
+    config = parseConfig({ ...handlerEnv, AWS_REGION: API_TEMPLATE.region });
     const localCredentials = { accessKeyId: 'PRESENCELOCAL', secretAccessKey: 'presence-local' };
     // GATEWAY_TRANSPORT (env) picks the handlers' transport as on Lambda: the SDK client (built
     // here only for it) or the opt-in signed-HTTP one, both through this server's @connections.
-    if (config.gatewayTransport === 'sdk') {
+    if (config.gateway.transport === 'sdk') {
       managementClient = new ApiGatewayManagementApiClient({
         endpoint: url,
         region: API_TEMPLATE.region,
@@ -396,7 +402,7 @@ export async function startLocalPresence(
     storeKind: options.store !== undefined ? 'custom' : redisUrl === undefined ? 'memory' : 'redis',
     graphKind:
       options.graph !== undefined ? 'custom' : databaseUrl === undefined ? 'memory' : 'postgres',
-    gatewayTransport: runtime.config.gatewayTransport,
+    gatewayTransport: config.gateway.transport,
     issuer: tokenIssuer,
     runtime,
     get connections() {

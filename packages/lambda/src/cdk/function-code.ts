@@ -1,12 +1,16 @@
 import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { PresenceFunctionName } from '../function-names.js';
-
-export { PRESENCE_FUNCTION_NAMES, type PresenceFunctionName } from '../function-names.js';
+import type { PresenceFunctionName } from '../manifest.js';
 
 /** The file every bundle directory must hold; the Lambda handler is its `handler` export. */
 const BUNDLE_FILE = 'index.mjs';
+
+/**
+ * What the asset leaves out of a bundle directory: source maps (they would only help with
+ * `--enable-source-maps`, at a cold-start cost) and the build's metafile.
+ */
+export const ASSET_EXCLUDES: readonly string[] = ['*.map', 'metafile-*.json'];
 
 /**
  * The directory of the module that is running: `__dirname` in the CommonJS build (where

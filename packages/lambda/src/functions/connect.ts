@@ -1,4 +1,12 @@
-import { lambdaHandlers } from '../lambda-handlers.js';
+import { createPresenceService } from '@presence/core';
+import { defineFunction } from '../compose/function.js';
+import { redisStore } from '../compose/store.js';
+import { createConnectHandler } from '../edge/websocket.js';
 
-/** The WebSocket `$connect` route. Bundled to dist/functions/connect/index.mjs. */
-export const handler = lambdaHandlers.connect;
+/** The WebSocket `$connect` route: the store only. Bundled to dist/functions/connect/index.mjs. */
+export const handler = createConnectHandler(
+  defineFunction('connect', {
+    service: createPresenceService,
+    store: redisStore,
+  }),
+);

@@ -1,4 +1,15 @@
-import { lambdaHandlers } from '../lambda-handlers.js';
+import { createPresenceService } from '@presence/core';
+import { defineFunction } from '../compose/function.js';
+import { gatewayNotifier } from '../compose/runtime.js';
+import { redisStore } from '../compose/store.js';
+import { createFrameHandler } from '../edge/websocket.js';
 
-/** The WebSocket `heartbeat` route. Bundled to dist/functions/heartbeat/index.mjs. */
-export const handler = lambdaHandlers.heartbeat;
+/** The WebSocket `heartbeat` route: the store, and the notifier for error frames. Bundled to dist/functions/heartbeat/index.mjs. */
+export const handler = createFrameHandler(
+  defineFunction('heartbeat', {
+    service: createPresenceService,
+    store: redisStore,
+    notifier: gatewayNotifier,
+  }),
+  'heartbeat',
+);

@@ -1,4 +1,16 @@
-import { lambdaHandlers } from '../lambda-handlers.js';
+import { createPresenceService } from '@presence/core';
+import { defineFunction } from '../compose/function.js';
+import { postgresGraph } from '../compose/graph.js';
+import { gatewayNotifier } from '../compose/runtime.js';
+import { redisStore } from '../compose/store.js';
+import { createTimeoutHandler } from '../edge/timeout.js';
 
 /** The scheduled timeout sweep (EventBridge). Bundled to dist/functions/timeout/index.mjs. */
-export const handler = lambdaHandlers.timeout;
+export const handler = createTimeoutHandler(
+  defineFunction('timeout', {
+    service: createPresenceService,
+    store: redisStore,
+    graph: postgresGraph,
+    notifier: gatewayNotifier,
+  }),
+);

@@ -1,4 +1,17 @@
-import { lambdaHandlers } from '../lambda-handlers.js';
+import { createPresenceService } from '@presence/core';
+import { defineFunction } from '../compose/function.js';
+import { postgresGraph } from '../compose/graph.js';
+import { gatewayNotifier } from '../compose/runtime.js';
+import { redisStore } from '../compose/store.js';
+import { createFrameHandler } from '../edge/websocket.js';
 
 /** The WebSocket `update-presence` route. Bundled to dist/functions/update-presence/index.mjs. */
-export const handler = lambdaHandlers.updatePresence;
+export const handler = createFrameHandler(
+  defineFunction('update-presence', {
+    service: createPresenceService,
+    store: redisStore,
+    graph: postgresGraph,
+    notifier: gatewayNotifier,
+  }),
+  'update-presence',
+);

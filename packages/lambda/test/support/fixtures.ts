@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import type {
   APIGatewayProxyEvent,
+  APIGatewayProxyEventV2,
   APIGatewayRequestAuthorizerEvent,
   Context,
   ScheduledEvent,
@@ -95,6 +96,37 @@ export function restEvent(
     }
     event.headers = headers;
     event.multiValueHeaders = Object.fromEntries(Object.entries(headers).map(([k, v]) => [k, [v]]));
+  }
+  return event;
+}
+
+/**
+ * An HTTP API (v2, payload format 2.0) event: `GET /presence` with the token in the lowercase
+ * `authorization` header (no gateway authorizer), or `GET /presence/{userId}` behind the JWT
+ * authorizer with `cognitoUser` in its claims.
+ */
+export function httpApiEvent(
+  fixture: 'http-api-get-presence' | 'http-api-get-user-presence-jwt',
+  options: {
+    token?: string;
+    cognitoUser?: string;
+    target?: string;
+    headers?: Record<string, string | undefined>;
+  } = {},
+): APIGatewayProxyEventV2 {
+  const event = read<
+    APIGatewayProxyEventV2 & {
+      requestContext: { authorizer?: { jwt: { claims: Record<string, string> } } };
+    }
+  >(fixture);
+  if (options.token !== undefined) event.headers.authorization = options.token;
+  if (options.cognitoUser !== undefined && event.requestContext.authorizer) {
+    event.requestContext.authorizer.jwt.claims['cognito:username'] = options.cognitoUser;
+  }
+  if (options.target !== undefined) event.pathParameters = { userId: options.target };
+  for (const [key, value] of Object.entries(options.headers ?? {})) {
+    if (value === undefined) delete event.headers[key];
+    else event.headers[key] = value;
   }
   return event;
 }

@@ -25,6 +25,7 @@ export class GatewayStub {
   delayMs = 0;
   readonly #gone = new Set<string>();
   readonly #failing = new Set<string>();
+  readonly #throttled = new Set<string>();
   #server: Server | undefined;
   #url = '';
 
@@ -60,6 +61,11 @@ export class GatewayStub {
     for (const id of ids) this.#failing.add(id);
   }
 
+  /** These ids answer 429 `LimitExceededException`, as API Gateway does when it throttles. */
+  markThrottled(...ids: string[]): void {
+    for (const id of ids) this.#throttled.add(id);
+  }
+
   /** Frames posted to one connection, in order. */
   framesFor(connectionId: string): ServerFrame[] {
     return this.posted.filter((p) => p.connectionId === connectionId).map((p) => p.frame);
@@ -88,6 +94,13 @@ export class GatewayStub {
           status: 410,
           headers: { 'x-amzn-ErrorType': 'GoneException' },
           body: '{"message":null}',
+        };
+      }
+      if (this.#throttled.has(connectionId)) {
+        return {
+          status: 429,
+          headers: { 'x-amzn-ErrorType': 'LimitExceededException' },
+          body: '{"message":"Too Many Requests"}',
         };
       }
       if (this.#failing.has(connectionId)) {

@@ -4,6 +4,7 @@ import {
   createHandlers,
   createLogger,
   createRuntime,
+  type PresenceEnv,
   type PresenceHandlers,
   type PresenceRuntime,
   parseConfig,
@@ -26,7 +27,7 @@ export type LogLine = Record<string, unknown> & { level: string; msg: string };
 
 /** Everything a handler test needs: real Redis and PostgreSQL, the stand-ins, a fake clock. */
 export interface World {
-  readonly env: Record<string, string>;
+  readonly env: Readonly<Record<string, string>>;
   readonly runtime: PresenceRuntime;
   readonly handlers: PresenceHandlers;
   readonly gateway: GatewayStub;
@@ -44,10 +45,7 @@ export interface World {
 }
 
 /** Starts the stand-ins, seeds a fresh schema, and builds the runtime through parseConfig + createRuntime. */
-export async function createWorld(
-  label: string,
-  extraEnv: Record<string, string> = {},
-): Promise<World> {
+export async function createWorld(label: string): Promise<World> {
   const gateway = new GatewayStub();
   const issuer = new TestIssuer();
   await Promise.all([gateway.start(), issuer.start()]);
@@ -59,13 +57,17 @@ export async function createWorld(
     level: 'debug',
     write: (line) => logs.push(JSON.parse(line) as LogLine),
   });
-  const env: Record<string, string> = {
+  const env = {
     PRESENCE_TIMEOUT_SECONDS: '180',
     LOG_LEVEL: 'debug',
+    // Tests that count metrics give their runtime a sink of their own.
+    METRICS: 'off',
     REDIS_URL,
     REDIS_KEY_PREFIX: prefix,
+    DB_CONNECTION: 'url',
     DATABASE_URL,
     DB_SCHEMA: database.schema,
+    AUTH_PROVIDER: 'oidc',
     AUTH_ISSUER: issuer.issuer,
     AUTH_JWKS_URL: issuer.jwksUrl,
     AUTH_AUDIENCE: issuer.clientId,
@@ -73,10 +75,11 @@ export async function createWorld(
     WEBSOCKET_CALLBACK_URL: gateway.url,
     CORS_ALLOWED_ORIGINS:
       'http://localhost:4200,chrome-extension://abcdefghijklmnopabcdefghijklmnop',
-    AWS_REGION: 'us-east-1',
-    ...extraEnv,
-  };
-  const runtime = createRuntime(parseConfig(env), { clock, logger });
+  } satisfies PresenceEnv;
+  const runtime = createRuntime(parseConfig({ ...env, AWS_REGION: 'us-east-1' }), {
+    clock,
+    logger,
+  });
   const store = inspectionStore(prefix);
   const variants: PresenceRuntime[] = [];
   return {
@@ -89,7 +92,11 @@ export async function createWorld(
     logs,
     store,
     variant(changes, overrides = {}) {
-      const merged = { ...env, ...changes };
+      const merged: Record<string, string | undefined> = {
+        ...env,
+        AWS_REGION: 'us-east-1',
+        ...changes,
+      };
       for (const [key, value] of Object.entries(changes))
         if (value === undefined) delete merged[key];
       const other = createRuntime(parseConfig(merged), { clock, logger, ...overrides });

@@ -9,16 +9,36 @@ import { JwtExpiredError, JwtNotBeforeError } from 'aws-jwt-verify/error';
 import type { Fetcher } from 'aws-jwt-verify/https';
 import { SimpleJwksCache } from 'aws-jwt-verify/jwk';
 import type { JwtPayload } from 'aws-jwt-verify/jwt-model';
-import type { AuthConfig } from './config.js';
+import type { AuthConfig } from '../config/index.js';
+import type { TokenVerifier } from '../edge/runtime.js';
 
-/** Verifies a bearer token and names its user. */
-export interface TokenVerifier {
-  /**
-   * Verifies signature, issuer, expiry, audience and token use.
-   * @throws UnauthorizedError for any token that is missing, malformed, expired or foreign
-   * @throws IdentityUnavailableError when the issuer's JWKS cannot be fetched (a 503, not the caller's fault)
-   */
-  verify(token: string): Promise<{ userId: string }>;
+/**
+ * How far in the future a token's `iat` may be (the issuer's clock ahead of ours) before the token
+ * is refused: a token issued later than that was not issued by a correct issuer.
+ */
+export const IAT_SKEW_SECONDS = 60;
+
+/**
+ * Claims rules aws-jwt-verify leaves open: `exp` must be present and numeric (it checks `exp` only
+ * when present; PROTOCOL.md requires it), `iat`, when present, numeric and not in the future beyond
+ * {@link IAT_SKEW_SECONDS}, and `token_use`, when present, `id` (a Cognito access token is refused
+ * on both paths).
+ */
+function checkClaims(payload: JwtPayload, nowSeconds = Math.floor(Date.now() / 1000)): void {
+  if (typeof payload.exp !== 'number' || !Number.isFinite(payload.exp)) {
+    throw new UnauthorizedError('token has no numeric exp');
+  }
+  if (payload.iat !== undefined) {
+    if (typeof payload.iat !== 'number' || !Number.isFinite(payload.iat)) {
+      throw new UnauthorizedError('token iat is not a number');
+    }
+    if (payload.iat > nowSeconds + IAT_SKEW_SECONDS) {
+      throw new UnauthorizedError('token is issued in the future');
+    }
+  }
+  if (payload.token_use !== undefined && payload.token_use !== 'id') {
+    throw new UnauthorizedError('token_use must be "id"');
+  }
 }
 
 const JWKS_TIMEOUT_MS = 3000;
@@ -88,6 +108,7 @@ function build(config: AuthConfig): (token: string) => Promise<JwtPayload> {
         userPoolId: config.userPoolId,
         tokenUse: 'id',
         clientId: config.clientIds.length > 0 ? [...config.clientIds] : null,
+        customJwtCheck: ({ payload }) => checkClaims(payload),
       },
       { jwksCache },
     );
@@ -98,11 +119,7 @@ function build(config: AuthConfig): (token: string) => Promise<JwtPayload> {
       issuer: config.issuer,
       jwksUri: config.jwksUrl,
       audience: config.audiences.length > 0 ? [...config.audiences] : null,
-      customJwtCheck: ({ payload }) => {
-        if (payload.token_use !== undefined && payload.token_use !== 'id') {
-          throw new Error('token_use must be "id"');
-        }
-      },
+      customJwtCheck: ({ payload }) => checkClaims(payload),
     },
     { jwksCache },
   );

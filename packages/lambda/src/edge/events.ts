@@ -1,11 +1,11 @@
 import { InvalidInputError } from '@presence/core';
 import type {
   APIGatewayProxyEvent,
+  APIGatewayProxyEventV2,
   APIGatewayProxyWebsocketEventV2,
   APIGatewayRequestAuthorizerEvent,
 } from 'aws-lambda';
-import { z } from 'zod';
-import { stripBearer } from './token-verifier.js';
+import * as z from 'zod';
 
 /**
  * A WebSocket route event as API Gateway sends it after the `$connect` REQUEST authorizer:
@@ -60,56 +60,88 @@ export function parseWebSocketEvent(event: unknown): ParsedWebSocketEvent {
   };
 }
 
-const restEventSchema = z.object({
+const headersSchema = z.record(z.string(), z.string().optional()).nullish();
+const authorizerContextSchema = z
+  .object({
+    /** API Gateway's Cognito authorizer (REST API). */
+    claims: z.record(z.string(), z.unknown()).nullish(),
+    /** A Lambda authorizer's context (REST API). */
+    userId: z.unknown().optional(),
+    /** The HTTP API's JWT authorizer. */
+    jwt: z
+      .object({ claims: z.record(z.string(), z.unknown()).nullish() })
+      .loose()
+      .nullish(),
+  })
+  .loose()
+  .nullish();
+
+/** A REST API (v1) proxy event. */
+const restV1Schema = z.object({
   httpMethod: z.string(),
-  headers: z.record(z.string(), z.string().optional()).nullish(),
-  pathParameters: z.record(z.string(), z.string().optional()).nullish(),
+  headers: headersSchema,
+  pathParameters: headersSchema,
+  requestContext: z
+    .object({ requestId: z.string().optional(), authorizer: authorizerContextSchema })
+    .loose(),
+});
+
+/** An HTTP API (v2) event, payload format 2.0. */
+const httpV2Schema = z.object({
+  version: z.literal('2.0'),
+  headers: headersSchema,
+  pathParameters: headersSchema,
   requestContext: z
     .object({
+      http: z.object({ method: z.string() }).loose(),
       requestId: z.string().optional(),
-      authorizer: z
-        .object({
-          claims: z.record(z.string(), z.unknown()).nullish(),
-          userId: z.unknown().optional(),
-        })
-        .loose()
-        .nullish(),
+      authorizer: authorizerContextSchema,
     })
     .loose(),
 });
 
-/** What the handlers read from a REST v1 proxy event. */
+/** What the handlers read from a REST API (v1) or HTTP API (v2) event. */
 export interface ParsedRestEvent {
   readonly method: string;
   readonly headers: Record<string, string | undefined>;
   readonly pathParameters: Record<string, string | undefined>;
   readonly requestId: string | undefined;
-  /** Claims of API Gateway's Cognito authorizer, when it ran. */
+  /** Claims of a gateway authorizer (REST Cognito, HTTP API JWT), when one ran. */
   readonly claims: Record<string, unknown> | undefined;
   /** `userId` of a Lambda authorizer's context, when one ran. */
   readonly authorizerUserId: string | undefined;
 }
 
+/** A REST route event: REST API (v1) proxy or HTTP API (v2, payload format 2.0). */
+export type RestEvent = APIGatewayProxyEvent | APIGatewayProxyEventV2;
+
 /**
- * Parses a REST API (v1) Lambda proxy event at the edge.
- * @throws InvalidInputError when it is not one
+ * Parses a REST API (v1) proxy event or an HTTP API (v2) event at the edge: both front doors give
+ * the handlers the same fields, so clients get the same answers through either.
+ * @throws InvalidInputError when it is neither
  */
-export function parseRestEvent(event: APIGatewayProxyEvent): ParsedRestEvent {
-  const parsed = restEventSchema.safeParse(event);
-  if (!parsed.success) {
-    throw new InvalidInputError('event is not an API Gateway REST proxy event', {
-      cause: parsed.error,
-    });
-  }
-  const { httpMethod, headers, pathParameters, requestContext } = parsed.data;
-  const authorizer = requestContext.authorizer;
+export function parseRestEvent(event: RestEvent | unknown): ParsedRestEvent {
+  const v2 = httpV2Schema.safeParse(event);
+  if (v2.success) return restFields(v2.data.requestContext.http.method, v2.data);
+  const v1 = restV1Schema.safeParse(event);
+  if (v1.success) return restFields(v1.data.httpMethod, v1.data);
+  throw new InvalidInputError('event is not an API Gateway REST or HTTP API event', {
+    cause: v1.error,
+  });
+}
+
+function restFields(
+  method: string,
+  data: z.infer<typeof restV1Schema> | z.infer<typeof httpV2Schema>,
+): ParsedRestEvent {
+  const authorizer = data.requestContext.authorizer;
   const userId = authorizer?.userId;
   return {
-    method: httpMethod.toUpperCase(),
-    headers: headers ?? {},
-    pathParameters: pathParameters ?? {},
-    requestId: requestContext.requestId,
-    claims: authorizer?.claims ?? undefined,
+    method: method.toUpperCase(),
+    headers: data.headers ?? {},
+    pathParameters: data.pathParameters ?? {},
+    requestId: data.requestContext.requestId,
+    claims: authorizer?.claims ?? authorizer?.jwt?.claims ?? undefined,
     authorizerUserId: typeof userId === 'string' && userId !== '' ? userId : undefined,
   };
 }
@@ -151,9 +183,8 @@ export function parseAuthorizerEvent(
   )?.[1];
   return {
     methodArn,
-    token:
-      queryStringParameters?.Authorization ??
-      (header === undefined ? undefined : stripBearer(header)),
+    // The verifier accepts a raw JWT or `Bearer <jwt>`.
+    token: queryStringParameters?.Authorization ?? header,
     requestId: requestContext?.requestId,
   };
 }

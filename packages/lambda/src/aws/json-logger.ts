@@ -1,5 +1,5 @@
 import { type Logger, PresenceError } from '@presence/core';
-import type { LogLevel } from './config.js';
+import type { LogLevel } from '../config/index.js';
 
 /** Options of {@link createLogger}. */
 export interface LoggerOptions {
@@ -29,9 +29,9 @@ export function createLogger(options: LoggerOptions = {}): Logger {
         time: new Date().toISOString(),
         msg: message,
       };
-      for (const [key, value] of Object.entries(fields ?? {})) {
+      for (const [key, value] of Object.entries(serializeFields(fields))) {
         if (key === 'level' || key === 'time' || key === 'msg') continue;
-        record[key] = value instanceof Error ? serializeError(value) : value;
+        record[key] = value;
       }
       try {
         write(JSON.stringify(record));
@@ -40,6 +40,19 @@ export function createLogger(options: LoggerOptions = {}): Logger {
       }
     };
   return { debug: entry('debug'), info: entry('info'), warn: entry('warn'), error: entry('error') };
+}
+
+/**
+ * Log fields with each Error replaced by `{name, code, message}` (and `stack` for an unexpected
+ * one): a presence error's driver cause is named by its name and code only, never its text (hosts,
+ * SQL, parameter values). Shared by every logger behind the port.
+ */
+export function serializeFields(fields: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(fields ?? {})) {
+    out[key] = value instanceof Error ? serializeError(value) : value;
+  }
+  return out;
 }
 
 function serializeError(error: Error): Record<string, unknown> {

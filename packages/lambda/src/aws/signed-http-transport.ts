@@ -9,6 +9,7 @@ import {
   GATEWAY_REQUEST_TIMEOUT_MS,
   type GatewayOutcome,
   type GatewayTransport,
+  outcomeOfStatus,
 } from './gateway-transport.js';
 
 /** AWS credentials, as the SDK's credential providers return them. */
@@ -88,11 +89,9 @@ export function createSignedHttpTransport(options: SignedHttpTransportOptions): 
         send({ method, hostname, port, path, headers: signed.headers, agent }),
         body,
       ).catch(() => undefined);
-      if (status !== undefined && status !== 429 && status < 500) {
-        if (status === 410) return 'gone';
-        return status >= 200 && status < 300 ? 'delivered' : 'failed';
-      }
-      if (attempt >= GATEWAY_MAX_ATTEMPTS) return 'failed';
+      const outcome = outcomeOfStatus(status);
+      if (outcome !== 'throttled' && outcome !== 'unreachable') return outcome;
+      if (attempt >= GATEWAY_MAX_ATTEMPTS) return outcome;
       const delay = Math.floor(
         Math.random() * (status === 429 ? THROTTLING_RETRY_DELAY_MS : RETRY_DELAY_MS),
       );
@@ -101,7 +100,7 @@ export function createSignedHttpTransport(options: SignedHttpTransportOptions): 
   };
 
   const settle = (method: 'POST' | 'DELETE', connectionId: string, body?: Uint8Array) =>
-    call(method, connectionId, body).catch((): GatewayOutcome => 'failed');
+    call(method, connectionId, body).catch((): GatewayOutcome => 'unreachable');
   return {
     post: (connectionId, data) => settle('POST', connectionId, data),
     delete: (connectionId) => settle('DELETE', connectionId),

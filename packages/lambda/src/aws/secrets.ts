@@ -1,31 +1,34 @@
-import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { ConfigError } from '@presence/core';
 
 /** Reads a secret's `SecretString`. Injected in tests; the default calls Secrets Manager. */
 export type SecretReader = (secretArn: string) => Promise<string>;
 
-let client: SecretsManagerClient | undefined;
+/**
+ * Where the runtime reads secrets: a cache that serves a value until it is older than its max age,
+ * and `refresh` for an authentication failure (the secret was rotated under a live container).
+ */
+export interface SecretSource {
+  /** The secret's `SecretString`, cached. */
+  read(secretArn: string): Promise<string>;
+  /** Drops the cached value and reads the secret again. */
+  refresh(secretArn: string): Promise<string>;
+}
 
-/** Reads `SecretString` from AWS Secrets Manager (the client is built on first use). */
-export const readSecretsManagerSecret: SecretReader = async (secretArn) => {
-  const region = /^arn:aws[a-z-]*:secretsmanager:([a-z0-9-]+):/.exec(secretArn)?.[1];
-  client ??= new SecretsManagerClient(region === undefined ? {} : { region });
-  const { SecretString } = await client.send(new GetSecretValueCommand({ SecretId: secretArn }));
-  if (SecretString === undefined) throw new ConfigError(`secret ${secretArn} has no SecretString`);
-  return SecretString;
-};
-
-/** Wraps a reader so each secret is fetched once per container; a failed fetch is retried next time. */
-export function memoizeSecrets(read: SecretReader): SecretReader {
+/** A {@link SecretSource} over a plain reader: each secret read once, read again on `refresh`. */
+export function secretSourceOf(read: SecretReader): SecretSource {
   const cache = new Map<string, Promise<string>>();
-  return (secretArn) => {
-    let value = cache.get(secretArn);
-    if (value === undefined) {
-      value = read(secretArn);
-      cache.set(secretArn, value);
-      value.catch(() => cache.delete(secretArn));
-    }
+  const fetch = (secretArn: string) => {
+    const value = read(secretArn);
+    cache.set(secretArn, value);
+    // A failed fetch is not cached: the next call tries again.
+    value.catch(() => {
+      if (cache.get(secretArn) === value) cache.delete(secretArn);
+    });
     return value;
+  };
+  return {
+    read: (secretArn) => cache.get(secretArn) ?? fetch(secretArn),
+    refresh: fetch,
   };
 }
 

@@ -1,10 +1,23 @@
-/** How one `@connections` request for one connection ended. */
-export type GatewayOutcome = 'delivered' | 'gone' | 'failed';
+/**
+ * How one `@connections` request for one connection ended, after the transport's retry:
+ * `delivered` (2xx), `gone` (410: the client left), `throttled` (429), `rejected` (another 4xx:
+ * the request or the permissions are wrong) or `unreachable` (a network error, a timeout or a 5xx:
+ * the gateway itself failed).
+ */
+export type GatewayOutcome = 'delivered' | 'gone' | 'throttled' | 'rejected' | 'unreachable';
+
+/** The outcome of an HTTP status (`undefined`: no response at all). */
+export function outcomeOfStatus(status: number | undefined): GatewayOutcome {
+  if (status === undefined || status >= 500) return 'unreachable';
+  if (status === 410) return 'gone';
+  if (status === 429) return 'throttled';
+  return status >= 200 && status < 300 ? 'delivered' : 'rejected';
+}
 
 /**
  * One way of calling API Gateway's `@connections` API for one connection. A transport retries on
- * its own and resolves to an outcome: `gone` for HTTP 410, `failed` for anything else that is not
- * a success. It never rejects; the notifier still counts a rejection as `failed`.
+ * its own and resolves to an outcome. It never rejects; the notifier counts a rejection as
+ * `unreachable`.
  */
 export interface GatewayTransport {
   /** `PostToConnection`: `POST {stage}/@connections/{id}` with `data` as the body. */

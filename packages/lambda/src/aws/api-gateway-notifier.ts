@@ -9,6 +9,7 @@ import {
   ConfigError,
   type ConnectionNotifier,
   type Logger,
+  NotifierUnavailableError,
   type NotifyReport,
   type ServerFrame,
 } from '@presence/core';
@@ -18,6 +19,7 @@ import {
   GATEWAY_REQUEST_TIMEOUT_MS,
   type GatewayOutcome,
   type GatewayTransport,
+  outcomeOfStatus,
   regionOf,
 } from './gateway-transport.js';
 import {
@@ -63,14 +65,33 @@ export interface ApiGatewayNotifierOptions {
 const DEFAULT_CONCURRENCY = 64;
 
 /**
+ * A {@link NotifyReport} with the kinds of failure apart (each a subset of `failed`): what the
+ * metrics count as gateway throttles and gateway outages.
+ */
+export interface GatewayReport extends NotifyReport {
+  /** Failed with HTTP 429 after the retry: API Gateway throttled the account or the connection. */
+  readonly throttled: readonly string[];
+  /** Failed with a network error, a timeout or a 5xx after the retry: the gateway itself failed. */
+  readonly unreachable: readonly string[];
+}
+
+/** A {@link ConnectionNotifier} whose reports tell throttles and outages apart. */
+export interface GatewayNotifier extends ConnectionNotifier {
+  send(connectionIds: readonly string[], frame: ServerFrame): Promise<GatewayReport>;
+  close(connectionIds: readonly string[]): Promise<GatewayReport>;
+}
+
+/**
  * A {@link ConnectionNotifier} over API Gateway's `@connections` API: `PostToConnection` for frames,
  * `DeleteConnection` to close stale sockets, with bounded concurrency on keep-alive sockets.
- * `GoneException` (HTTP 410) reports the connection `gone`; any other error reports it `failed`.
- * Never throws for a bad connection.
+ * `GoneException` (HTTP 410) reports the connection `gone`; a throttle or a refusal reports it
+ * `failed`: one bad connection never makes a call throw. A call whose every request failed at the
+ * gateway itself (network error, timeout, 5xx, after the retry) throws NotifierUnavailableError:
+ * the gateway is down, and the operation answers 503 rather than pretend it told anyone.
  * @example
  * const notifier = createApiGatewayNotifier({ endpoint: process.env.WEBSOCKET_CALLBACK_URL! });
  */
-export function createApiGatewayNotifier(options: ApiGatewayNotifierOptions): ConnectionNotifier {
+export function createApiGatewayNotifier(options: ApiGatewayNotifierOptions): GatewayNotifier {
   const concurrency = Math.max(1, Math.floor(options.concurrency ?? DEFAULT_CONCURRENCY));
   const transport = createTransport(options, concurrency);
   const limit = limiter(concurrency);
@@ -78,23 +99,47 @@ export function createApiGatewayNotifier(options: ApiGatewayNotifierOptions): Co
     connectionIds: readonly string[],
     call: (connectionId: string) => Promise<GatewayOutcome>,
     what: string,
-  ): Promise<NotifyReport> => {
+  ): Promise<GatewayReport> => {
     const ids = [...new Set(connectionIds)];
-    const report: Record<GatewayOutcome, string[]> = { delivered: [], gone: [], failed: [] };
+    const by: Record<GatewayOutcome, string[]> = {
+      delivered: [],
+      gone: [],
+      throttled: [],
+      rejected: [],
+      unreachable: [],
+    };
     await Promise.all(
       ids.map((id) =>
         limit(() => call(id))
-          .catch((): GatewayOutcome => 'failed')
-          .then((outcome) => report[outcome].push(id)),
+          .catch((): GatewayOutcome => 'unreachable')
+          .then((outcome) => by[outcome].push(id)),
       ),
     );
-    if (report.failed.length > 0) {
+    const failed = [...by.throttled, ...by.rejected, ...by.unreachable];
+    if (failed.length > 0) {
       options.logger?.warn(
-        { op: what, failed: report.failed.length, total: ids.length },
+        {
+          op: what,
+          failed: failed.length,
+          throttled: by.throttled.length,
+          unreachable: by.unreachable.length,
+          total: ids.length,
+        },
         'gateway calls failed',
       );
     }
-    return report;
+    if (ids.length > 0 && by.unreachable.length === ids.length) {
+      throw new NotifierUnavailableError(
+        `API Gateway @connections failed for all ${ids.length} ${what} requests`,
+      );
+    }
+    return {
+      delivered: by.delivered,
+      gone: by.gone,
+      failed,
+      throttled: by.throttled,
+      unreachable: by.unreachable,
+    };
   };
   return {
     send(connectionIds, frame: ServerFrame) {
@@ -139,7 +184,7 @@ function sdkTransport(client: ApiGatewayManagementApiClient): GatewayTransport {
   const outcome = (sent: Promise<unknown>): Promise<GatewayOutcome> =>
     sent.then(
       () => 'delivered',
-      (error: unknown) => (isGone(error) ? 'gone' : 'failed'),
+      (error: unknown) => outcomeOfStatus(statusOf(error)),
     );
   return {
     post: (ConnectionId, Data) =>
@@ -195,7 +240,10 @@ function createManagementClient(
   });
 }
 
-function isGone(error: unknown): boolean {
+/** The HTTP status of an SDK error; `undefined` for a network error or a timeout. */
+function statusOf(error: unknown): number | undefined {
   const e = error as { name?: unknown; $metadata?: { httpStatusCode?: unknown } } | null;
-  return e?.name === 'GoneException' || e?.$metadata?.httpStatusCode === 410;
+  if (e?.name === 'GoneException') return 410;
+  const status = e?.$metadata?.httpStatusCode;
+  return typeof status === 'number' ? status : undefined;
 }

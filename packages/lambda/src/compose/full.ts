@@ -1,0 +1,36 @@
+import { createPresenceService } from '@presence/core';
+import type { PresenceConfig } from '../config/index.js';
+import { postgresGraph } from './graph.js';
+import {
+  type ComposedRuntime,
+  composeRuntime,
+  gatewayNotifier,
+  jwtVerifier,
+  type RuntimeConfig,
+  type RuntimeOverrides,
+} from './runtime.js';
+import { redisStore } from './store.js';
+
+/**
+ * Builds a runtime with every port (Redis store, PostgreSQL graph, `@connections` notifier,
+ * token verifier) from the configuration: for a process hosting all nine handlers
+ * (`@presence/local`, the bench, your own server). Nothing connects here; `overrides` replace any
+ * port (tests, in-memory adapters).
+ * @example const runtime = createRuntime(parseConfig(process.env));
+ */
+export function createRuntime(
+  config: PresenceConfig | RuntimeConfig,
+  overrides: RuntimeOverrides = {},
+): ComposedRuntime {
+  return composeRuntime(
+    config,
+    {
+      store: redisStore,
+      graph: postgresGraph,
+      notifier: gatewayNotifier,
+      verifier: jwtVerifier,
+      service: createPresenceService,
+    },
+    overrides,
+  );
+}

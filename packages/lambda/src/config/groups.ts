@@ -1,0 +1,257 @@
+import * as z from 'zod';
+import {
+  anyUrl,
+  flag,
+  fraction,
+  integer,
+  list,
+  oneOf,
+  origins,
+  required,
+  secretArn,
+  secureUrl,
+  sqlIdentifier,
+  urlOf,
+} from './fields.js';
+
+// One zod schema per concern. Each parses the whole environment, keeps its own variables and
+// transforms them into its part of the runtime configuration: no cast, no second pass.
+// Later concerns (the frame rate limit, last-seen, the friend cache, activity history) get a group
+// of their own here, and a line in `GROUPS` below.
+
+/** Log levels, least to most severe. */
+export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
+
+/** `presence`: the timeout every store write and the service share. */
+export const presenceGroup = z
+  .object({
+    /** A user is offline after this long without a heartbeat or update. */
+    PRESENCE_TIMEOUT_SECONDS: integer(10, 86_400).default(180),
+  })
+  .transform((env) => ({ timeoutSeconds: env.PRESENCE_TIMEOUT_SECONDS }));
+
+/** `sweep`: the timeout sweep's batch and round sizes. */
+export const sweepGroup = z
+  .object({
+    PRESENCE_SWEEP_BATCH_SIZE: integer(1, 10_000).default(500),
+    PRESENCE_SWEEP_ANNOUNCE_AFTER: integer(1, 10_000_000).default(100_000),
+  })
+  .transform((env) => ({
+    batchSize: env.PRESENCE_SWEEP_BATCH_SIZE,
+    announceAfter: env.PRESENCE_SWEEP_ANNOUNCE_AFTER,
+  }));
+
+/** `observability`: logs, metrics and traces. Every function has it. */
+export const observabilityGroup = z
+  .object({
+    LOG_LEVEL: oneOf(['debug', 'info', 'warn', 'error']).default('info'),
+    /** Share of invocations logged at debug whatever LOG_LEVEL says (Powertools sampling). */
+    LOG_SAMPLE_RATE: fraction.default(0),
+    /** `emf`: CloudWatch Embedded Metric Format lines on stdout; `off`: none. */
+    METRICS: oneOf(['emf', 'off']).default('emf'),
+    METRICS_NAMESPACE: z
+      .string()
+      .regex(/^[A-Za-z0-9._/#:-]{1,255}$/, 'must be 1-255 characters of A-Z a-z 0-9 . _ / # : -')
+      .default('Presence'),
+    /** The `service` dimension of every metric and the `service` key of every log line. */
+    PRESENCE_SERVICE_NAME: z
+      .string()
+      .regex(/^[A-Za-z0-9._-]{1,128}$/, 'must be 1-128 characters of A-Z a-z 0-9 . _ -')
+      .default('presence'),
+    /** X-Ray subsegments for the ports and the AWS SDK clients (Powertools Tracer). */
+    TRACING: flag.default(false),
+  })
+  .transform((env) => ({
+    logLevel: env.LOG_LEVEL satisfies LogLevel,
+    logSampleRate: env.LOG_SAMPLE_RATE,
+    metrics: env.METRICS,
+    metricsNamespace: env.METRICS_NAMESPACE,
+    serviceName: env.PRESENCE_SERVICE_NAME,
+    tracing: env.TRACING,
+  }));
+
+const USER_POOL_ID = /^[a-z]{2}(-[a-z]+)+-\d_[A-Za-z0-9]+$/;
+
+/** `identity`: who issues the tokens, Cognito or any OIDC issuer. */
+export const identityGroup = z
+  .discriminatedUnion(
+    'AUTH_PROVIDER',
+    [
+      z.object({
+        AUTH_PROVIDER: z.literal('cognito'),
+        AUTH_COGNITO_USER_POOL_ID: required().regex(
+          USER_POOL_ID,
+          'must look like us-east-1_AbCdEf123',
+        ),
+        /** App clients accepted as `aud`; unset accepts any client of the pool. */
+        AUTH_COGNITO_CLIENT_ID: list.optional(),
+        AUTH_USER_ID_CLAIM: z.string().default('cognito:username'),
+      }),
+      z.object({
+        AUTH_PROVIDER: z.literal('oidc'),
+        AUTH_ISSUER: anyUrl,
+        AUTH_JWKS_URL: secureUrl,
+        /** Accepted `aud` values; unset skips the audience check. */
+        AUTH_AUDIENCE: list.optional(),
+        AUTH_USER_ID_CLAIM: z.string().default('sub'),
+      }),
+    ],
+    { error: 'must be cognito or oidc' },
+  )
+  .transform((env) =>
+    env.AUTH_PROVIDER === 'cognito'
+      ? {
+          kind: 'cognito' as const,
+          userPoolId: env.AUTH_COGNITO_USER_POOL_ID,
+          clientIds: env.AUTH_COGNITO_CLIENT_ID ?? [],
+          userIdClaim: env.AUTH_USER_ID_CLAIM,
+        }
+      : {
+          kind: 'oidc' as const,
+          issuer: env.AUTH_ISSUER,
+          jwksUrl: env.AUTH_JWKS_URL,
+          audiences: env.AUTH_AUDIENCE ?? [],
+          userIdClaim: env.AUTH_USER_ID_CLAIM,
+        },
+  );
+
+const redisCommon = {
+  /** `redis://host:port` or `rediss://host:port` (TLS). */
+  REDIS_URL: urlOf(['redis:', 'rediss:'], 'redis:// or rediss://'),
+  /** Redis Cluster (ElastiCache cluster mode, ElastiCache Serverless), seeded from the URL's host. */
+  REDIS_CLUSTER: flag.default(false),
+  REDIS_KEY_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z0-9_.:-]{1,64}$/, 'must be 1-64 characters of A-Z a-z 0-9 _ . : -')
+    .default('presence'),
+};
+
+/** `redis`: the presence store; credentials in the URL, or an AUTH token in Secrets Manager. */
+export const redisGroup = z
+  .discriminatedUnion(
+    'REDIS_AUTH',
+    [
+      z.object({ REDIS_AUTH: z.literal('url').optional(), ...redisCommon }),
+      z.object({
+        REDIS_AUTH: z.literal('secret'),
+        ...redisCommon,
+        REDIS_AUTH_SECRET_ARN: secretArn,
+      }),
+    ],
+    { error: 'must be url or secret' },
+  )
+  .transform((env) => ({
+    url: env.REDIS_URL,
+    tls: env.REDIS_URL.startsWith('rediss:'),
+    cluster: env.REDIS_CLUSTER,
+    keyPrefix: env.REDIS_KEY_PREFIX,
+    authSecretArn: env.REDIS_AUTH === 'secret' ? env.REDIS_AUTH_SECRET_ARN : undefined,
+  }));
+
+/** PostgreSQL TLS mode, named as libpq names them. */
+export type DatabaseSslMode = 'disable' | 'require' | 'verify-full';
+
+const databaseCommon = {
+  DB_SCHEMA: sqlIdentifier.optional(),
+  /** Named prepared statements: direct connections or PgBouncer 1.21+ only, never RDS Proxy. */
+  DB_PREPARED_STATEMENTS: flag.default(false),
+};
+const databaseHost = {
+  DB_HOST: required(),
+  DB_PORT: integer(1, 65_535).default(5432),
+  DB_SSL: oneOf(['disable', 'require', 'verify-full']).default('verify-full'),
+};
+
+/** `database`: the user service's PostgreSQL, by URL (development), secret, or RDS Proxy + IAM. */
+export const databaseGroup = z
+  .discriminatedUnion(
+    'DB_CONNECTION',
+    [
+      z.object({
+        DB_CONNECTION: z.literal('url'),
+        DATABASE_URL: urlOf(['postgres:', 'postgresql:'], 'postgres://'),
+        DB_SSL: oneOf(['disable', 'require', 'verify-full']).optional(),
+        ...databaseCommon,
+      }),
+      z.object({
+        DB_CONNECTION: z.literal('secret'),
+        ...databaseHost,
+        /** RDS-style JSON secret `{username,password,dbname?}`; cached, re-read on an auth failure. */
+        DB_SECRET_ARN: secretArn,
+        DB_NAME: z.string().optional(),
+        DB_USER: z.string().optional(),
+        ...databaseCommon,
+      }),
+      z.object({
+        DB_CONNECTION: z.literal('iam'),
+        ...databaseHost,
+        DB_NAME: required(),
+        DB_USER: required(),
+        // A prepared statement pins the RDS Proxy session.
+        DB_PREPARED_STATEMENTS: z
+          .literal('false', { error: 'cannot be true behind RDS Proxy' })
+          .optional(),
+        DB_SCHEMA: sqlIdentifier.optional(),
+      }),
+    ],
+    { error: 'must be url, secret or iam' },
+  )
+  .transform((env) => {
+    const common = { schema: env.DB_SCHEMA };
+    switch (env.DB_CONNECTION) {
+      case 'url':
+        return {
+          kind: 'url' as const,
+          url: env.DATABASE_URL,
+          ssl: env.DB_SSL,
+          preparedStatements: env.DB_PREPARED_STATEMENTS,
+          ...common,
+        };
+      case 'secret':
+        return {
+          kind: 'secret' as const,
+          host: env.DB_HOST,
+          port: env.DB_PORT,
+          ssl: env.DB_SSL,
+          secretArn: env.DB_SECRET_ARN,
+          database: env.DB_NAME,
+          user: env.DB_USER,
+          preparedStatements: env.DB_PREPARED_STATEMENTS,
+          ...common,
+        };
+      case 'iam':
+        return {
+          kind: 'iam' as const,
+          host: env.DB_HOST,
+          port: env.DB_PORT,
+          ssl: env.DB_SSL,
+          database: env.DB_NAME,
+          user: env.DB_USER,
+          preparedStatements: false,
+          ...common,
+        };
+    }
+  });
+
+/** `gateway`: where frames go (`@connections`) and how. */
+export const gatewayGroup = z
+  .object({
+    /** `https://{apiId}.execute-api.{region}.amazonaws.com/{stage}`. */
+    WEBSOCKET_CALLBACK_URL: secureUrl.transform((url) => url.replace(/\/+$/, '')),
+    /** `sdk`: the AWS SDK client; `signed-http`: the same requests signed on node:http(s). */
+    GATEWAY_TRANSPORT: oneOf(['sdk', 'signed-http']).default('sdk'),
+  })
+  .transform((env) => ({
+    callbackUrl: env.WEBSOCKET_CALLBACK_URL,
+    transport: env.GATEWAY_TRANSPORT,
+  }));
+
+/** `cors`: origins the REST handlers echo. */
+export const corsGroup = z
+  .object({ CORS_ALLOWED_ORIGINS: origins.optional() })
+  .transform((env) => ({ allowedOrigins: env.CORS_ALLOWED_ORIGINS ?? [] }));
+
+/** `aws`: what the Lambda runtime sets itself; never set by the construct. */
+export const awsGroup = z
+  .object({ AWS_REGION: z.string().optional(), AWS_DEFAULT_REGION: z.string().optional() })
+  .transform((env) => ({ region: env.AWS_REGION ?? env.AWS_DEFAULT_REGION }));

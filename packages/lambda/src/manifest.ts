@@ -1,0 +1,119 @@
+/**
+ * The nine Lambda functions of the presence API and what each one uses: the one table that the
+ * function entries (which ports to build, which configuration groups to parse) and the CDK
+ * construct (which environment variables to set, which grants to give) both follow.
+ *
+ * May import: nothing (pure data).
+ * @module
+ */
+
+/** The groups of environment variables a function may use, one per concern (see `config/`). */
+export const CONFIG_GROUP_NAMES = [
+  'presence',
+  'sweep',
+  'redis',
+  'database',
+  'identity',
+  'gateway',
+  'cors',
+] as const;
+
+/** A group of environment variables, one per concern (see `config/`). */
+export type ConfigGroupName = (typeof CONFIG_GROUP_NAMES)[number];
+
+/** What one function uses. `observability` and the Lambda-provided `aws` group go to every function. */
+export interface FunctionManifest {
+  /** The operation name in logs and the `operation` metric dimension. */
+  readonly op: string;
+  /** Configuration groups it parses, hence the environment variables it gets (a zod `pick` mask). */
+  readonly groups: Readonly<Partial<Record<ConfigGroupName, true>>>;
+  /** Whether it closes sockets (`DeleteConnection`), besides posting frames when it has `gateway`. */
+  readonly closesSockets: boolean;
+  /** One line for the function's description. */
+  readonly description: string;
+}
+
+/**
+ * The functions, named like their bundles in `dist/functions/<name>`. Ports follow the groups:
+ * `redis` → the presence store, `database` → the friend graph, `gateway` → the `@connections`
+ * notifier, `identity` → the token verifier.
+ */
+export const PRESENCE_FUNCTIONS = {
+  // Verifies the JWT only (JWKS over HTTPS): no store, no database, no gateway.
+  authorizer: {
+    op: 'authorize',
+    groups: { identity: true },
+    closesSockets: false,
+    description: 'verifies the JWT for WebSocket $connect and the REST API',
+  },
+  // Registers the connection; never posts from inside $connect (the socket is not open yet).
+  connect: {
+    op: 'connect',
+    groups: { presence: true, redis: true },
+    closesSockets: false,
+    description: 'WebSocket $connect',
+  },
+  // Refreshes liveness; answers a bad frame with a JSON error frame.
+  heartbeat: {
+    op: 'heartbeat',
+    groups: { presence: true, redis: true, gateway: true },
+    closesSockets: false,
+    description: 'WebSocket heartbeat route',
+  },
+  'update-presence': {
+    op: 'update-presence',
+    groups: { presence: true, redis: true, database: true, gateway: true },
+    closesSockets: false,
+    description: 'WebSocket update-presence route',
+  },
+  // The last connection going away notifies the user's online friends.
+  disconnect: {
+    op: 'disconnect',
+    groups: { presence: true, redis: true, database: true, gateway: true },
+    closesSockets: false,
+    description: 'WebSocket $disconnect',
+  },
+  // Unknown actions and malformed frames get a JSON error frame; nothing else is read.
+  default: {
+    op: 'default',
+    groups: { gateway: true },
+    closesSockets: false,
+    description: 'WebSocket $default route (unknown actions)',
+  },
+  // The sweep notifies friends and closes the stale sockets it finds (DeleteConnection).
+  timeout: {
+    op: 'timeout',
+    groups: { presence: true, sweep: true, redis: true, database: true, gateway: true },
+    closesSockets: true,
+    description: 'scheduled timeout sweep',
+  },
+  'get-presence': {
+    op: 'get-presence',
+    groups: { presence: true, redis: true, database: true, identity: true, cors: true },
+    closesSockets: false,
+    description: 'GET /presence',
+  },
+  'get-user-presence': {
+    op: 'get-user-presence',
+    groups: { presence: true, redis: true, database: true, identity: true, cors: true },
+    closesSockets: false,
+    description: 'GET /presence/{userId}',
+  },
+} as const satisfies Record<string, FunctionManifest>;
+
+/** The name of one of the presence API's Lambda functions (and of its bundle directory). */
+export type PresenceFunctionName = keyof typeof PRESENCE_FUNCTIONS;
+
+/** The nine function names, in a stable order. */
+export const PRESENCE_FUNCTION_NAMES = Object.keys(PRESENCE_FUNCTIONS) as PresenceFunctionName[];
+
+/** The configuration groups one function parses. */
+export type GroupsOf<F extends PresenceFunctionName> = Extract<
+  keyof (typeof PRESENCE_FUNCTIONS)[F]['groups'],
+  ConfigGroupName
+>;
+
+/** Whether a function uses a configuration group (and so the port behind it). */
+export function usesGroup(name: PresenceFunctionName, group: ConfigGroupName): boolean {
+  return Object.hasOwn(PRESENCE_FUNCTIONS[name].groups, group);
+}

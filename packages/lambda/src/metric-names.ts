@@ -1,0 +1,55 @@
+/**
+ * The CloudWatch metrics the functions emit (Embedded Metric Format, namespace `METRICS_NAMESPACE`,
+ * default `Presence`): the names the runtime writes and the construct's alarms and dashboard read.
+ * Every metric is published with two dimension sets: `[service]` (alarms) and
+ * `[service, operation]` (the dashboard), `operation` being the function's operation name.
+ *
+ * May import: nothing (pure data).
+ * @module
+ */
+export const PRESENCE_METRICS = {
+  /** Frames posted to a connection that API Gateway accepted. Count. */
+  framesSent: 'FramesSent',
+  /** Frames to a connection API Gateway no longer knows (410): the connection is removed. Count. */
+  framesGone: 'FramesGone',
+  /** Frames that failed for another reason (throttled, refused, gateway error). Count. */
+  framesFailed: 'FramesFailed',
+  /** Requests to `@connections` answered 429 after the retry (part of the failures). Count. */
+  gatewayThrottles: 'GatewayThrottles',
+  /** Requests to `@connections` that got no answer, timed out or got a 5xx after the retry. Count. */
+  gatewayUnreachable: 'GatewayUnreachable',
+  /** Stale sockets the sweep closed (`DeleteConnection`). Count. */
+  socketsClosed: 'SocketsClosed',
+  /** Stale sockets the sweep failed to close. Count. */
+  socketCloseFailures: 'SocketCloseFailures',
+  /** Connections the sweep removed. Count. */
+  sweepExpired: 'SweepExpired',
+  /** Users the sweep took offline. Count. */
+  sweepOffline: 'SweepOffline',
+  /** `presence-timeout` frames the sweep delivered. Count. */
+  sweepAnnounced: 'SweepAnnounced',
+  /** 1 when a sweep run stopped at its deadline with stale connections left (`done: false`), else 0. Count. */
+  sweepIncomplete: 'SweepIncomplete',
+  /** Latency of one presence store (Redis) call, up to 99 samples per invocation. Milliseconds. */
+  storeLatency: 'StoreLatency',
+  /** Presence store calls that failed (outage, timeout, credentials). Count. */
+  storeErrors: 'StoreErrors',
+  /** Latency of one friend graph (PostgreSQL) call, up to 99 samples per invocation. Milliseconds. */
+  graphLatency: 'GraphLatency',
+  /** Friend graph calls that failed (connection refused, authentication, timeout). Count. */
+  graphErrors: 'GraphErrors',
+  /** A credentials secret re-read after an authentication failure (a rotation caught). Count. */
+  credentialRefreshes: 'CredentialRefreshes',
+  /** Tokens refused (401): missing, malformed, expired, foreign. Count. */
+  tokensRefused: 'TokensRefused',
+  /** Token checks that failed because the issuer's JWKS could not be fetched. Count. */
+  identityErrors: 'IdentityErrors',
+  /** Invocations answered 5xx or failed. Count. */
+  serverErrors: 'ServerErrors',
+} as const;
+
+/** One metric name. */
+export type PresenceMetricName = (typeof PRESENCE_METRICS)[keyof typeof PRESENCE_METRICS];
+
+/** The CloudWatch namespace of the metrics unless `METRICS_NAMESPACE` says otherwise. */
+export const DEFAULT_METRICS_NAMESPACE = 'Presence';
