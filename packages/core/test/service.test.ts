@@ -332,7 +332,7 @@ describe('PresenceService', () => {
 
       const result = await w.service.disconnect('a1');
 
-      expect(result).toEqual({ userId: 'alice', userOffline: false, notified: 0 });
+      expect(result).toEqual({ userId: 'alice', userOffline: false, notified: 0, deferred: false });
       expect(w.notifier.sent).toEqual([]);
       expect((await w.service.getPresence('bob')).presenceArr[0]?.page).not.toBeNull();
     });
@@ -346,7 +346,7 @@ describe('PresenceService', () => {
 
       const result = await w.service.disconnect('a1');
 
-      expect(result).toEqual({ userId: 'alice', userOffline: true, notified: 3 });
+      expect(result).toEqual({ userId: 'alice', userOffline: true, notified: 3, deferred: false });
       for (const id of ['b1', 'b2', 'c1']) {
         expect(w.notifier.framesFor(id)).toEqual([{ type: 'presence-timeout', userId: 'alice' }]);
       }
@@ -365,6 +365,7 @@ describe('PresenceService', () => {
         userId: undefined,
         userOffline: false,
         notified: 0,
+        deferred: false,
       });
       expect(await w.service.disconnect('never-seen')).toMatchObject({ userId: undefined });
       expect(w.notifier.sent).toEqual([]);
@@ -458,16 +459,19 @@ describe('PresenceService', () => {
 
       const report = await service.sweep();
 
-      // alice's friends are bob, carol and ghost (no user row); carol's is alice: carol is not read.
-      // Announcing and closing run side by side, after every removal of the round.
+      // alice's friends are bob, carol and ghost (no user row); carol's is alice: carol's friends are
+      // not read, nor is carol (nobody to tell). alice is read with her friends: a user who came back
+      // online is not announced. Announcing and closing run side by side, after every removal.
       expect(steps.slice(0, 2)).toEqual(['store-sweep', 'store-sweep']);
       expect([...steps.slice(2)].sort()).toEqual([
         'close a1',
         'close c1',
-        'read bob,ghost',
+        'read alice,bob,ghost',
         'send presence-timeout',
       ]);
-      expect(steps.indexOf('read bob,ghost')).toBeLessThan(steps.indexOf('send presence-timeout'));
+      expect(steps.indexOf('read alice,bob,ghost')).toBeLessThan(
+        steps.indexOf('send presence-timeout'),
+      );
       expect(report).toMatchObject({ expired: 2, offline: 2, notified: 1, closed: 2, batches: 2 });
       expect(w.notifier.framesFor('b1')).toEqual([{ type: 'presence-timeout', userId: 'alice' }]);
     });
