@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { ConfigError } from '@presence/core';
+import { clearStore } from '@presence/redis/testing';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { restEvent } from './support/fixtures.js';
 import {
@@ -177,7 +178,7 @@ describe.skipIf(!bundlesBuilt)(
       });
       afterAll(async () => {
         const store = inspectionStore(prefix);
-        await store.clear();
+        await clearStore(store);
         await store.close();
         await database.drop();
       });
