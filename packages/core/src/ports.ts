@@ -111,7 +111,7 @@ export interface FrameOptions extends UpsertOptions {
 
 /** Options of {@link PresenceStore.removeConnection}. */
 export interface RemoveOptions {
-  /** Time of the removal (ms, the callers' clock): when the outbox entry is recorded. @default the backend's clock */
+  /** Time of the removal (ms, the callers' clock): when the outbox entry is recorded. @default the store's own clock (the memory store's `clock`; `Date.now()` for Redis) */
   readonly now?: number;
   /**
    * True when the removal is the user's own act (`$disconnect`): `now` then counts as their last
@@ -122,7 +122,7 @@ export interface RemoveOptions {
 
 /** Options of {@link PresenceStore.sweep}. */
 export interface SweepCallOptions {
-  /** Time of the sweep (ms, the callers' clock): when outbox entries are recorded. @default the backend's clock */
+  /** Time of the sweep (ms, the callers' clock): when outbox entries are recorded. @default the store's own clock (as {@link RemoveOptions.now}) */
   readonly now?: number;
 }
 
@@ -268,7 +268,7 @@ export interface ReconcileProgress {
  * - `markSweep(now, gapMs)` reads and refreshes every partition's marker atomically per partition, in
  *   one round trip per node: creates missing markers (reporting `lost` when the store can lose data),
  *   records a gap when the previous sweep is more than `gapMs` before `now`, and sets the last sweep
- *   time to `now` (never backwards).
+ *   time to `now` (never backwards); a partition reached after the call's deadline is left alone.
  * - `markReconciled` moves a lost partition's reconcile forward (conditional on its epoch).
  * - `liveUsersIn(partition, seenSince)` lists the users of one partition with a connection last seen
  *   at or after `seenSince`, each once.
@@ -279,8 +279,17 @@ export interface SweepMarkers {
   readonly partitions: number;
   /** The partition a user's data lives in. */
   partitionOf(userId: string): number;
-  /** Reads and refreshes every partition's marker; one entry per partition. */
-  markSweep(now: number, gapMs: number): Promise<PartitionMark[]>;
+  /**
+   * Reads and refreshes every partition's marker; one entry per partition. With a `deadline` (as
+   * {@link UpsertOptions.deadline}) a partition whose step runs later is left unchanged and the call
+   * throws {@link StoreUnavailableError}: a sweep that timed out during an outage must not refresh the
+   * last sweep time when the store resumes, or the outage would go unnoticed.
+   */
+  markSweep(
+    now: number,
+    gapMs: number,
+    options?: { readonly deadline?: number },
+  ): Promise<PartitionMark[]>;
   /** Records reconcile progress of lost partitions. */
   markReconciled(progress: readonly ReconcileProgress[]): Promise<void>;
   /** Users of one partition with a connection seen at or after `seenSince`. */

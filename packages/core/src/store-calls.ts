@@ -16,8 +16,10 @@ import type { Clock } from './ports.js';
  *   outbox entry recorded in the same step is announced by the next sweep.
  * - sweep: a late batch removes connections that were stale anyway and records their outbox
  *   entries; their sockets, not closed, re-register on their next heartbeat or are gone.
- * - claimOutbox / ackOutbox / markSweep / markReconciled: a late claim expires after the lease, an
- *   ack is conditional on its claim, a late marker refresh only moves the last-sweep time forward.
+ * - markSweep carries the deadline too: a late refresh of the last-sweep time would hide the outage
+ *   the sweep must detect when the store resumes.
+ * - claimOutbox / ackOutbox / markReconciled: a late claim expires after the lease, an ack is
+ *   conditional on its claim, reconcile progress is conditional on the epoch.
  * - reads: no effect.
  */
 export class StoreCalls {

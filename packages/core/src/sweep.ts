@@ -116,7 +116,9 @@ export class Sweeper {
     let cutoff = now - settings.timeoutMs;
     if (markers === undefined) return { cutoff, holdUntil: undefined, lost: 0, reconcile: [] };
     const gapMs = settings.timeoutMs - settings.heartbeatIntervalMs;
-    const marks = await calls.run('markSweep', () => markers.markSweep(now, gapMs));
+    const marks = await calls.run('markSweep', (deadline) =>
+      markers.markSweep(now, gapMs, deadline === undefined ? {} : { deadline }),
+    );
     let holdUntil: number | undefined;
     let gapsNow = 0;
     for (const { gap } of marks) {

@@ -2,12 +2,10 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import {
   ConfigError,
   type FriendGraph,
-  type FriendGraphSeed,
   GraphUnavailableError,
   getPresenceResponseSchema,
   httpStatusOf,
   MemoryFriendGraph,
-  MemoryNotifier,
   MemoryPresenceStore,
   PresenceService,
   type PresenceStore,

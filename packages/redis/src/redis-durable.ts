@@ -1,4 +1,5 @@
 import type { OutboxEntry, PartitionMark, ReconcileProgress } from '@presence/core';
+import { StoreUnavailableError } from '@presence/core';
 import { shareBudget } from './budget.js';
 import { unavailable } from './commands.js';
 import type { StoreInternals } from './internals.js';
@@ -109,6 +110,7 @@ export async function markSweep(
   internals: StoreInternals,
   now: number,
   gapMs: number,
+  deadline: number | undefined,
 ): Promise<PartitionMark[]> {
   const { keys, pipelines } = internals;
   const buckets = Array.from({ length: keys.buckets }, (_, bucket) => bucket);
@@ -117,10 +119,20 @@ export async function markSweep(
     replies = await pipelines.run(
       buckets,
       (bucket) => bucket,
-      (bucket) => ['presenceMarkV1', keys.markerKey(bucket), now, gapMs, MARKER_TTL_MS],
+      (bucket) => [
+        'presenceMarkV1',
+        keys.markerKey(bucket),
+        now,
+        gapMs,
+        MARKER_TTL_MS,
+        deadline === undefined ? '' : deadline,
+      ],
     );
   } catch (error) {
     throw unavailable('markSweep', error);
+  }
+  if (replies.some((reply) => Number((reply as unknown[])[0]) === 2)) {
+    throw new StoreUnavailableError('Redis ran markSweep after its deadline');
   }
   return buckets.map((partition, i) => {
     const [created, epoch, gapFrom, gapTo, cursor] = replies[i] as [

@@ -285,8 +285,19 @@ export class RedisPresenceStore implements DurablePresenceStore {
     return this.keys.bucketOf(userId);
   }
 
-  async markSweep(now: number, gapMs: number): Promise<PartitionMark[]> {
-    return durable.markSweep(this.#internals, assertTime(now, 'now'), assertTime(gapMs, 'gapMs'));
+  async markSweep(
+    now: number,
+    gapMs: number,
+    options: { readonly deadline?: number } = {},
+  ): Promise<PartitionMark[]> {
+    const deadline =
+      options.deadline === undefined ? undefined : assertTime(options.deadline, 'deadline');
+    return durable.markSweep(
+      this.#internals,
+      assertTime(now, 'now'),
+      assertTime(gapMs, 'gapMs'),
+      deadline,
+    );
   }
 
   async markReconciled(progress: readonly ReconcileProgress[]): Promise<void> {

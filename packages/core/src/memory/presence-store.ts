@@ -259,9 +259,14 @@ export class MemoryPresenceStore implements DurablePresenceStore {
     return 0;
   }
 
-  async markSweep(now: number, gapMs: number): Promise<PartitionMark[]> {
+  async markSweep(
+    now: number,
+    gapMs: number,
+    options: { readonly deadline?: number } = {},
+  ): Promise<PartitionMark[]> {
     assertTime(now, 'now');
     assertTime(gapMs, 'gapMs');
+    this.#beforeDeadline(options.deadline, 'markSweep');
     return this.#marker.mark(now, gapMs);
   }
 
@@ -332,6 +337,15 @@ export class MemoryPresenceStore implements DurablePresenceStore {
         ? []
         : this.#evict(user, ref.connectionId, options.maxConnections);
     return evicted.length > 0 ? { wasRegistered: known, evicted } : { wasRegistered: known };
+  }
+
+  /** @throws StoreUnavailableError when the store's clock is past `deadline` */
+  #beforeDeadline(deadline: number | undefined, what: string): void {
+    if (deadline !== undefined && this.#clock.now() > deadline) {
+      throw new StoreUnavailableError(
+        `the store ran ${what} after its deadline: nothing was written`,
+      );
+    }
   }
 
   /** Removes the least recently seen connections (ties: smaller id) but `keep` beyond `cap`. */

@@ -224,6 +224,18 @@ export function limitTests(ctx: SuiteContext): void {
       expect(await store.connectionsOf([BOB], T0 + 1)).toEqual(new Map());
     });
 
+    it('a markSweep run after its deadline throws store_unavailable and changes no marker', async () => {
+      const store = durable(ctx.store());
+      await store.markSweep(T0, 1_000);
+      await expect(
+        store.markSweep(T0 + 5_000, 1_000, { deadline: backendNow() - 60_000 }),
+      ).rejects.toMatchObject({ code: 'store_unavailable' });
+      // The refused call did not move the last sweep: the gap since T0 is still seen.
+      for (const mark of await store.markSweep(T0 + 5_000, 1_000)) {
+        expect(mark.gap).toEqual({ from: T0, to: T0 + 5_000 });
+      }
+    });
+
     it('a write run before its deadline lands', async () => {
       const store = ctx.store();
       const a = conn(ALICE);

@@ -1,6 +1,7 @@
 /**
  * Reads and refreshes one bucket's sweep marker. KEYS: the marker hash (`e` epoch, `s` last sweep,
- * `gf`/`gt` the last gap, `c` the pending reconcile's next partition). ARGV: 1 now, 2 gapMs, 3 TTL.
+ * `gf`/`gt` the last gap, `c` the pending reconcile's next partition). ARGV: 1 now, 2 gapMs, 3 TTL,
+ * 4 deadline ms ('' = none: run after it, the script changes nothing and returns `{2}`).
  * A missing marker is created (the bucket's data may have been lost): epoch, last sweep and gap all
  * `now`, reconcile pending from partition 0. Otherwise a previous sweep more than `gapMs` before
  * `now` records the gap, and the last sweep moves to `now` (never backwards).
@@ -9,6 +10,12 @@
 export const MARK_LUA = `
 local key = KEYS[1]
 local now, gap = ARGV[1], tonumber(ARGV[2])
+if ARGV[4] ~= '' then
+  local t = redis.call('TIME')
+  if tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000) > tonumber(ARGV[4]) then
+    return {2}
+  end
+end
 local m = redis.call('HMGET', key, 'e', 's', 'gf', 'gt', 'c')
 if not m[1] then
   redis.call('HSET', key, 'e', now, 's', now, 'gf', now, 'gt', now, 'c', 0)
