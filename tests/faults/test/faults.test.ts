@@ -81,6 +81,10 @@ describe.skipIf(reason !== undefined)('no ghost after any fault', () => {
     ] as const) {
       expect(await w.connect(user, id)).toBe(true);
     }
+    // Every client sends its page on load: each friend's view now shows each user online.
+    for (const id of ['a1', 'a2', 'b1', 'c1', 'd1', 'e1']) {
+      await w.update(id, `https://example.org/${id}`);
+    }
   });
 
   afterEach(async () => {
@@ -96,7 +100,7 @@ describe.skipIf(reason !== undefined)('no ghost after any fault', () => {
       await proxy.down();
       expect(await w.close('a1')).toBe('ok');
       expect(await w.close('a2')).toBe('ok');
-      expect(gateway.framesFor('b1')).toEqual([]);
+      expect(gateway.framesFor('b1').filter((f) => f.type === 'presence-timeout')).toEqual([]);
       await proxy.up();
       await w.recover();
       await w.expectConverged();
