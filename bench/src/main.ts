@@ -17,6 +17,7 @@ import {
 } from './options.js';
 import { postgresVersion, seedPostgres } from './pg-seed.js';
 import type { BenchContext } from './phases/context.js';
+import { measureDetachScaling } from './phases/detach-scaling.js';
 import { measureHandlers } from './phases/handlers.js';
 import { measureLimits } from './phases/limits.js';
 import { measureLocal } from './phases/local.js';
@@ -111,6 +112,9 @@ async function main(options: BenchOptions): Promise<number> {
   if (runs(options, 'scaling')) {
     await phase('scaling', 'store sweep curve', async () =>
       measureSweepScaling(ctx, await withDedicated()),
+    );
+    await phase('scaling', 'detach curve', async () =>
+      measureDetachScaling(ctx, await withDedicated()),
     );
   }
   if (runs(options, 'memory')) {
