@@ -86,10 +86,11 @@ export interface PresenceServiceOptions {
    */
   readonly frameRateLimit?: RateLimit;
   /**
-   * Longest a store call may take. Writes that register a connection (connect, heartbeat, update)
-   * carry a deadline of `now + storeTimeoutMs` that the store enforces atomically against its own
-   * clock, and the call is given up (503) `storeClockSkewMs` later: a write the caller gave up on
-   * never lands afterwards. Set it when your runtime bounds invocations (Lambda).
+   * Longest a store call may take. Connect and update (and the sweep's marker refresh) carry a
+   * deadline of `now + storeTimeoutMs` that the store enforces atomically against its own clock,
+   * and every call is given up (503) `storeClockSkewMs` later: a connect or update the caller gave
+   * up on never lands afterwards. A heartbeat carries none (a late one is harmless, and it is the
+   * hot path). Set it when your runtime bounds invocations (Lambda).
    * @default no bound: calls wait for the store
    */
   readonly storeTimeoutMs?: number;

@@ -285,7 +285,7 @@ export class PresenceService {
     return record === undefined ? null : { url: record.page.url, title: record.page.title };
   }
 
-  /** A touch or setPage with the deadline, the cap and the rate limit; refused frames throw. */
+  /** A touch or setPage with the cap, the rate limit and (setPage only) the deadline; refused frames throw. */
   async #frameWrite<R extends TouchResult>(
     operation: 'touch' | 'setPage',
     conn: ConnectionRef,
@@ -293,11 +293,13 @@ export class PresenceService {
   ): Promise<R> {
     const { calls, clock, settings } = this.#ctx;
     const now = clock.now();
+    // A heartbeat carries no deadline: a late one is harmless (see StoreCalls) and it is the hot
+    // path, where reading the store's clock would cost a third more Redis time.
     const result = await calls.run(operation, (deadline) =>
       write(now, {
         maxConnections: settings.maxConnections,
         ...(settings.rateLimit === undefined ? {} : { rateLimit: settings.rateLimit }),
-        ...(deadline === undefined ? {} : { deadline }),
+        ...(deadline === undefined || operation === 'touch' ? {} : { deadline }),
       }),
     );
     if (result.rateLimited) {

@@ -4,14 +4,17 @@ import type { Clock } from './ports.js';
 /**
  * Bounds the service's store calls in time, so that a runtime needs no guard of its own.
  *
- * With a `timeoutMs`, a call gets `deadline = clock.now() + timeoutMs` to hand to the store (writes
- * that register a connection carry it and the store refuses to run them later, atomically, against
- * its own clock) and is given up with a {@link StoreUnavailableError} `skewMs` after the deadline:
+ * With a `timeoutMs`, a call gets `deadline = clock.now() + timeoutMs` to hand to the store (connect
+ * and update carry it and the store refuses to run them later, atomically, against its own clock) and is given up with a {@link StoreUnavailableError} `skewMs` after the deadline:
  * by then the store has either run the write, and answered, or will refuse it. The one case left is
  * a write that ran in time but whose reply was delayed past `skewMs`: `onGiveUp` lets the caller
  * compensate (connect removes the connection again).
  *
  * What a late store step does when it has no deadline (reviewed for every step):
+ * - touch (heartbeat): the hot path carries none. A late heartbeat refreshes the last-seen of a
+ *   socket that was alive when it sent it; if that socket closed and its `$disconnect` ran first,
+ *   the late heartbeat re-registers it and the sweep removes and announces it after the timeout: a
+ *   ghost of at most one timeout, as a heartbeat racing a disconnect can cause without any fault.
  * - removeConnection: a late removal is what the client wanted; if it takes the user offline, the
  *   outbox entry recorded in the same step is announced by the next sweep.
  * - sweep: a late batch removes connections that were stale anyway and records their outbox

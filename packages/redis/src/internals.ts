@@ -24,16 +24,10 @@ export interface StoreInternals {
   nextClaim(): string;
 }
 
-/** The five ARGV entries of the scripts' offline configuration (see `offlineConfig`). */
-export function offlineArgs(internals: StoreInternals, now: number): string[] {
+/** The scripts' offline configuration as one argument: `"<now> <lease> <outboxTtl> <retention> <claim>"`. */
+export function offlineArg(internals: StoreInternals, now: number): string {
   const { outboxLeaseMs, outboxTtlMs, lastSeenRetentionMs } = internals.durations;
-  return [
-    String(now),
-    String(outboxLeaseMs),
-    String(outboxTtlMs),
-    String(lastSeenRetentionMs),
-    internals.nextClaim(),
-  ];
+  return `${now} ${outboxLeaseMs} ${outboxTtlMs} ${lastSeenRetentionMs} ${internals.nextClaim()}`;
 }
 
 /** A claim token generator: `<8 hex chars of this process><counter in base 36>`. */

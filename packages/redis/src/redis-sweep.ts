@@ -1,7 +1,7 @@
 import type { ConnectionRef, OutboxEntry, SweepBatch } from '@presence/core';
 import { shareBudget } from './budget.js';
 import { unavailable } from './commands.js';
-import { offlineArgs, type StoreInternals } from './internals.js';
+import { offlineArg, type StoreInternals } from './internals.js';
 
 /**
  * One store sweep call. Round trip 1: count the stale and all members of every bucket (pipelined per
@@ -52,7 +52,7 @@ export async function sweepBuckets(
         keys.base,
         bucket,
         single,
-        ...offlineArgs(internals, now),
+        offlineArg(internals, now),
       ),
     ),
   );

@@ -12,7 +12,7 @@ import {
   type TouchResult,
 } from '@presence/core';
 import { assertTime, checkUserId, isValid, type ScriptClient, unavailable } from './commands.js';
-import { offlineArgs, type StoreInternals } from './internals.js';
+import { offlineArg, type StoreInternals } from './internals.js';
 import { pageChunks } from './page-codec.js';
 
 /** The parsed reply of the upsert script. */
@@ -69,13 +69,14 @@ export async function upsert(
     chunks.title.length,
     options.deadline === undefined ? '' : String(options.deadline),
     options.maxConnections === undefined ? '' : options.maxConnections,
-    options.rateLimit === undefined ? '' : String(options.rateLimit.perSecond),
-    options.rateLimit === undefined ? '' : String(options.rateLimit.burst),
-    ...offlineArgs(internals, now),
+    options.rateLimit === undefined
+      ? ''
+      : `${options.rateLimit.perSecond} ${options.rateLimit.burst}`,
+    offlineArg(internals, now),
     ...chunks.url,
     ...chunks.title,
   ];
-  let reply: unknown[];
+  let reply: unknown;
   try {
     reply = internals.isCluster()
       ? await upsertOnCluster(internals, client, {
@@ -96,6 +97,8 @@ export async function upsert(
   } catch (error) {
     throw unavailable(operation, error);
   }
+  // The heartbeat's path answers with the bare `known` flag.
+  if (typeof reply === 'number') return { status: 0, known: reply === 1, evicted: [], rest: [] };
   const [status, known, evicted, ...rest] = reply as [number, number?, string[]?, ...unknown[]];
   if (status === 2) {
     throw new StoreUnavailableError(
@@ -130,7 +133,7 @@ async function upsertOnCluster(
     now: number;
     args: (string | number)[];
   },
-): Promise<unknown[]> {
+): Promise<unknown> {
   const { keys } = internals;
   const { connectionId, now, args } = write;
   const owner = keys.owner(write.userId, write.bucket);
@@ -143,8 +146,9 @@ async function upsertOnCluster(
       internals.durations.ttlMs,
       deadline,
     ),
-  ])) as [unknown[], [number, (string | null)?]];
-  const evicted = reply[0] === 0 ? ((reply[2] as string[] | undefined) ?? []) : [];
+  ])) as [number | unknown[], [number, (string | null)?]];
+  const evicted =
+    Array.isArray(reply) && reply[0] === 0 ? ((reply[2] as string[] | undefined) ?? []) : [];
   const previous = record[0] === 1 ? (record[1] ?? null) : null;
   const moved = previous !== null && previous !== owner ? keys.parseOwner(previous) : undefined;
   await Promise.all([
@@ -159,7 +163,7 @@ async function upsertOnCluster(
           connectionId,
           moved.userId,
           '',
-          ...offlineArgs(internals, now),
+          offlineArg(internals, now),
           keys.base,
           moved.bucket,
         ),
@@ -191,7 +195,7 @@ export async function remove(
         connectionId,
         keys.base,
         activity,
-        ...offlineArgs(internals, now),
+        offlineArg(internals, now),
       )) as [string, number, string?, string?] | null;
       if (!reply) return undefined;
       const [userId, offline, last, claim] = reply;
@@ -207,7 +211,7 @@ export async function remove(
         connectionId,
         owner.userId,
         activity,
-        ...offlineArgs(internals, now),
+        offlineArg(internals, now),
         keys.base,
         owner.bucket,
       ),

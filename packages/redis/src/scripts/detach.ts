@@ -2,7 +2,7 @@ import { HELPERS, offlineConfig } from './helpers.js';
 
 /**
  * removeConnection on a single node. KEYS: connection record. ARGV: 1 conn, 2 base, 3 activity ms
- * ('' when the removal is not the user's act), 4-8 the offline configuration.
+ * ('' when the removal is not the user's act), 4 the offline configuration.
  * Returns `{uid, offline 1/0, lastActivity, claim}` (the last two only when offline), or nil when
  * the connection is unknown. A record whose user hash and index entry are both gone (expired) takes
  * the user offline too, so that they are announced.
@@ -30,13 +30,13 @@ return {uid, 0}
 
 /**
  * The user-slot half of removeConnection on a cluster (and of moving a connection between users).
- * KEYS: user hash, bucket. ARGV: 1 conn, 2 uid, 3 activity ms (''), 4-8 the offline configuration,
- * 9 base, 10 bucket. Returns `{1, lastActivity, claim}` when the user is left with no connection,
+ * KEYS: user hash, bucket. ARGV: 1 conn, 2 uid, 3 activity ms (''), 4 the offline configuration,
+ * 5 base, 6 bucket. Returns `{1, lastActivity, claim}` when the user is left with no connection,
  * `{0}` when not, `{-1}` when the connection was not there (a concurrent remove or sweep got it).
  */
 export const DETACH_LUA = `${HELPERS}
 ${offlineConfig(4)}
-local tag = ARGV[9] .. '{' .. ARGV[10] .. '}:'
+local tag = ARGV[5] .. '{' .. ARGV[6] .. '}:'
 local state, last = detach(tag, KEYS[1], KEYS[2], ARGV[1], ARGV[2], tonumber(ARGV[3]), cfg)
 if state == 1 then return {1, fmt(last), cfg.nonce} end
 return {state}

@@ -7,15 +7,17 @@
 
 /**
  * Shared Lua functions. `cfg` is the offline configuration every script that can take a user
- * offline receives: `{ now, lease, outboxTtl, retention, nonce }` (see {@link offlineConfig}).
+ * offline receives, packed in one argument (see {@link offlineConfig}).
  *
  * - `fmt(x)`: a number as an integer string (Lua's `..` would write 1.7e+12 for large ones).
  * - `seenOf(v)`: the last-seen of a connection field value `<ms>` or `<ms>:<tokens>`.
  * - `before(a, b)`: byte order of two strings (Lua's `<` follows the server's locale).
  * - `countConnections(user)`: the `c:` fields of a hash that predates the kept count `n` (once).
- * - `goOffline(tag, user, uid, activity, cfg)`: deletes the user hash and records the outbox entry
- *   (`<tag>o` due time, `<tag>od` "activity recordedAt claim") and the last seen (`<tag>l:<uid>`),
- *   trimming at most two outbox entries older than its TTL on the way.
+ * - `recordOffline(tag, user, uid, activity, cfg)`: deletes the user hash and records the outbox
+ *   entry (`<tag>o` due time, `<tag>od` "activity recordedAt claim") and the last seen
+ *   (`<tag>l:<uid>`); `finishOutbox(tag, recorded, cfg)` then trims at most two outbox entries
+ *   older than its TTL per entry recorded, and refreshes the outbox keys' TTL (once per script).
+ * - `goOffline(...)`: both, for one user.
  * - `detach(tag, user, bucket, conn, uid, activity, cfg)`: removes one connection in O(1) (the
  *   kept count); returns -1 (not there), 0 (user still online) or 1 and the last activity (offline).
  */
@@ -52,21 +54,30 @@ local function countConnections(user)
   return n
 end
 
-local function goOffline(tag, user, uid, activity, cfg)
+local function recordOffline(tag, user, uid, activity, cfg)
+  local text = fmt(activity)
   redis.call('DEL', user)
+  redis.call('ZADD', tag .. 'o', cfg.dueText, uid)
+  redis.call('HSET', tag .. 'od', uid, text .. cfg.entryTail)
+  if cfg.retention > 0 then redis.call('SET', tag .. 'l:' .. uid, text, 'PX', cfg.retentionText) end
+  return text
+end
+
+local function finishOutbox(tag, recorded, cfg)
   local o, od = tag .. 'o', tag .. 'od'
-  local old = redis.call('ZRANGEBYSCORE', o, '-inf', '(' .. fmt(cfg.now - cfg.outboxTtl), 'LIMIT', 0, 2)
+  local old = redis.call('ZRANGEBYSCORE', o, '-inf', '(' .. fmt(cfg.now - cfg.outboxTtl), 'LIMIT', 0, 2 * recorded)
   for i = 1, #old do
     redis.call('ZREM', o, old[i])
     redis.call('HDEL', od, old[i])
   end
-  redis.call('ZADD', o, fmt(cfg.now + cfg.lease), uid)
-  redis.call('HSET', od, uid, fmt(activity) .. ' ' .. fmt(cfg.now) .. ' ' .. cfg.nonce)
-  redis.call('PEXPIRE', o, fmt(cfg.outboxTtl + cfg.lease))
-  redis.call('PEXPIRE', od, fmt(cfg.outboxTtl + cfg.lease))
-  if cfg.retention > 0 then
-    redis.call('SET', tag .. 'l:' .. uid, fmt(activity), 'PX', fmt(cfg.retention))
-  end
+  local ttl = fmt(cfg.outboxTtl + cfg.lease)
+  redis.call('PEXPIRE', o, ttl)
+  redis.call('PEXPIRE', od, ttl)
+end
+
+local function goOffline(tag, user, uid, activity, cfg)
+  recordOffline(tag, user, uid, activity, cfg)
+  finishOutbox(tag, 1, cfg)
 end
 
 local function detach(tag, user, bucket, conn, uid, activity, cfg)
@@ -102,10 +113,15 @@ end
 `;
 
 /**
- * The Lua statement that builds `cfg` from five consecutive ARGV entries starting at `first`:
- * now, lease, outbox TTL, last-seen retention (all ms) and the claim nonce.
+ * The Lua statements that build `cfg` from the ARGV entry `index`, which packs the offline
+ * configuration as `"<now> <lease> <outboxTtl> <retention> <nonce>"` (ms; see `offlineArg`).
  */
-export function offlineConfig(first: number): string {
-  const at = (i: number) => `ARGV[${first + i}]`;
-  return `local cfg = { now = tonumber(${at(0)}), lease = tonumber(${at(1)}), outboxTtl = tonumber(${at(2)}), retention = tonumber(${at(3)}), nonce = ${at(4)} }`;
+export function offlineConfig(index: number): string {
+  return [
+    `local packed = {}`,
+    `for word in string.gmatch(ARGV[${index}], '%S+') do packed[#packed + 1] = word end`,
+    `local cfg = { now = tonumber(packed[1]), lease = tonumber(packed[2]), outboxTtl = tonumber(packed[3]), retention = tonumber(packed[4]), retentionText = packed[4], nonce = packed[5] }`,
+    `cfg.dueText = string.format('%.0f', cfg.now + cfg.lease)`,
+    `cfg.entryTail = ' ' .. packed[1] .. ' ' .. cfg.nonce`,
+  ].join('\n');
 }

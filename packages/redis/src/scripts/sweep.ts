@@ -2,7 +2,7 @@ import { HELPERS, offlineConfig } from './helpers.js';
 
 /**
  * Sweeps one bucket. KEYS: the bucket. ARGV: 1 cutoff, 2 limit, 3 base, 4 bucket, 5 single node
- * ('1' | '0'), 6-10 the offline configuration. Removes up to `limit` members scored strictly before
+ * ('1' | '0'), 6 the offline configuration. Removes up to `limit` members scored strictly before
  * `cutoff` (read and removed in this one atomic step, so a touch at or after the cutoff either lands
  * before and moves the score, or lands after and re-registers) and, on a single node, their
  * connection records. Each user's kept count `n` drops by the connections removed (no scan); a user
@@ -54,16 +54,14 @@ for i = 1, #users do
     if left > 0 then
       redis.call('HSET', user, 'n', left)
     else
-      local last = tonumber(got[2]) or latest[uid]
-      goOffline(tag, user, uid, last, cfg)
       offline[#offline + 1] = uid
-      offline[#offline + 1] = fmt(last)
+      offline[#offline + 1] = recordOffline(tag, user, uid, tonumber(got[2]) or latest[uid], cfg)
     end
   elseif redis.call('EXISTS', user) == 0 then
-    goOffline(tag, user, uid, latest[uid], cfg)
     offline[#offline + 1] = uid
-    offline[#offline + 1] = fmt(latest[uid])
+    offline[#offline + 1] = recordOffline(tag, user, uid, latest[uid], cfg)
   end
 end
+if #offline > 0 then finishOutbox(tag, #offline / 2, cfg) end
 return {more, expired, offline, cfg.nonce}
 `;

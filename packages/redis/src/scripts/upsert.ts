@@ -1,78 +1,92 @@
 import { HELPERS, offlineConfig } from './helpers.js';
 
 /** Index of the first url chunk in the upsert script's ARGV. */
-export const UPSERT_CHUNKS_AT = 20;
+export const UPSERT_CHUNKS_AT = 15;
 
 /**
  * Touch, add and setPage. KEYS: user hash, bucket, [connection record: single node only].
  * ARGV: 1 conn, 2 uid, 3 now, 4 ttlMs, 5 bucket, 6 base, 7 mode ('t' | 'p'), 8 shared ('1' | '0'),
- * 9 nu, 10 nt, 11 deadline ms ('' = none), 12 cap ('' = none), 13 tokens per second ('' = no rate
- * limit), 14 burst, 15-19 the offline configuration (now, lease, outbox TTL, retention, nonce: a
- * connection id moving from another user may take that user offline), then `nu` url chunks and `nt`
- * title chunks (pages are stored in chunks of at most 64 bytes so that the hash keeps Redis' compact
+ * 9 nu, 10 nt, 11 deadline ms ('' = none), 12 cap ('' = none), 13 the rate limit `"<per second>
+ * <burst>"` ('' = none), 14 the offline configuration (a connection id moving from another user
+ * may take that user offline), then `nu` url chunks and `nt` title chunks (pages are stored in chunks of at most 64 bytes so that the hash keeps Redis' compact
  * listpack encoding under the default `hash-max-listpack-value`).
  *
  * In order: the deadline against `TIME` (refused: `{2}`, nothing written); the connection's token
  * bucket, kept in its field value `<lastSeen>:<tokens>` (empty: `{1, 1}`, nothing written); the
- * record; the connection field, the user's last activity `a` and connection count `n` in one HSET;
- * a user created anew drops their outbox entry and last seen; the index; the cap (the least recently
- * seen others beyond it are removed, ties by byte order of their ids). When the latest page is the
+ * record; the connection field and the user's last activity `a` in one HSET, whose count of new
+ * fields tells a known connection (0: the heartbeat's path reads nothing) from a new one, which
+ * moves the connection count `n` (a hash written before the count is counted once); a user created
+ * anew drops their outbox entry and last seen; the index; the cap (the least recently seen others
+ * beyond it are removed, ties by byte order of their ids). When the latest page is the
  * current page (the usual case) the hash holds `L = 1` instead of a second copy.
- * Returns `{0, known 1/0, {evicted ids}}` for 't'; for 'p' the latest page's chunks follow as
- * `lu<i>` / `lt<i>` field-value pairs.
+ * Returns `{0, known 1/0, {evicted ids}}`, or just `known` (an integer) for 't' when nothing was
+ * evicted (the heartbeat's path); for 'p' the latest page's chunks follow as `lu<i>` / `lt<i>`
+ * field-value pairs.
  */
-export const UPSERT_LUA = `${HELPERS}
+export const UPSERT_LUA = `
+-- The helpers and the offline configuration are built only on the paths that need them (rate
+-- limit, a moved connection id, a legacy hash, the cap): the heartbeat's path creates no closure.
+local lib
+local function L()
+  if lib then return lib end
+  ${HELPERS}
+  ${offlineConfig(14)}
+  lib = { seenOf = seenOf, before = before, splitOwner = splitOwner, countConnections = countConnections, detach = detach, cfg = cfg }
+  return lib
+end
 local user, bucket = KEYS[1], KEYS[2]
 local conn, uid, ttl = ARGV[1], ARGV[2], ARGV[4]
 local now = tonumber(ARGV[3])
-${offlineConfig(15)}
 if ARGV[11] ~= '' then
   local t = redis.call('TIME')
   if tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000) > tonumber(ARGV[11]) then
     return {2}
   end
 end
-local got = redis.call('HMGET', user, 'c:' .. conn, 'a', 'n')
-local prev, act, count = got[1], got[2], got[3]
 local value = ARGV[3]
-if prev and ARGV[13] ~= '' then
-  local rate, burst = tonumber(ARGV[13]), tonumber(ARGV[14])
-  local sep = string.find(prev, ':', 1, true)
-  local tokens = burst
-  if sep then tokens = tonumber(string.sub(prev, sep + 1)) end
-  local elapsed = now - seenOf(prev)
-  if elapsed < 0 then elapsed = 0 end
-  tokens = math.min(burst, tokens + elapsed * rate / 1000)
-  if tokens < 1 then return {1, 1} end
-  value = ARGV[3] .. ':' .. string.format('%.17g', tokens - 1)
+local prev = false
+if ARGV[13] ~= '' then
+  prev = redis.call('HGET', user, 'c:' .. conn)
+  if prev then
+    local sp = string.find(ARGV[13], ' ', 1, true)
+    local rate, burst = tonumber(string.sub(ARGV[13], 1, sp - 1)), tonumber(string.sub(ARGV[13], sp + 1))
+    local sep = string.find(prev, ':', 1, true)
+    local tokens = burst
+    if sep then tokens = tonumber(string.sub(prev, sep + 1)) end
+    local elapsed = now - L().seenOf(prev)
+    if elapsed < 0 then elapsed = 0 end
+    tokens = math.min(burst, tokens + elapsed * rate / 1000)
+    if tokens < 1 then return {1, 1} end
+    value = ARGV[3] .. ':' .. string.format('%.17g', tokens - 1)
+  end
 end
 if #KEYS == 3 then
   local owner = ARGV[5] .. ' ' .. uid
   local old = redis.call('SET', KEYS[3], owner, 'PX', ttl, 'GET')
   if old and old ~= owner then
-    local ob, ouid = splitOwner(old)
+    local ob, ouid = L().splitOwner(old)
     if ob then
       local otag = ARGV[6] .. '{' .. ob .. '}:'
-      detach(otag, otag .. 'u:' .. ouid, otag .. 's', conn, ouid, nil, cfg)
+      L().detach(otag, otag .. 'u:' .. ouid, otag .. 's', conn, ouid, nil, L().cfg)
     end
   end
 end
-local created = false
-if not prev and not act and not count then created = redis.call('EXISTS', user) == 0 end
-local sets = {'c:' .. conn, value}
-if not act or now > tonumber(act) then
-  sets[#sets + 1] = 'a'
-  sets[#sets + 1] = ARGV[3]
+local added = redis.call('HSET', user, 'c:' .. conn, value, 'a', ARGV[3])
+local known, created, n = added == 0, false, nil
+if added > 0 then
+  local count = redis.call('HGET', user, 'n')
+  if count then
+    n = tonumber(count) + 1
+  elseif added == 2 and redis.call('HLEN', user) == 2 then
+    created = true
+    n = 1
+  else
+    -- A hash written before the kept count: count it once (only 'a' was new if the id was known).
+    n = L().countConnections(user)
+    known = added == 1
+  end
+  redis.call('HSET', user, 'n', n)
 end
-local n
-if not prev then
-  if created then n = 1
-  elseif count then n = tonumber(count) + 1
-  else n = countConnections(user) + 1 end
-  sets[#sets + 1] = 'n'
-  sets[#sets + 1] = n
-end
-redis.call('HSET', user, unpack(sets))
 if created then
   local tag = ARGV[6] .. '{' .. ARGV[5] .. '}:'
   redis.call('ZREM', tag .. 'o', uid)
@@ -81,18 +95,18 @@ if created then
 end
 redis.call('ZADD', bucket, now, conn .. ' ' .. uid)
 local evicted = {}
-if n and ARGV[12] ~= '' and n > tonumber(ARGV[12]) then
+if not known and ARGV[12] ~= '' and n > tonumber(ARGV[12]) then
   local all = redis.call('HGETALL', user)
   local others = {}
   for i = 1, #all, 2 do
     local f = all[i]
     if string.sub(f, 1, 2) == 'c:' and f ~= 'c:' .. conn then
-      others[#others + 1] = { string.sub(f, 3), seenOf(all[i + 1]) }
+      others[#others + 1] = { string.sub(f, 3), L().seenOf(all[i + 1]) }
     end
   end
   table.sort(others, function(x, y)
     if x[2] ~= y[2] then return x[2] < y[2] end
-    return before(x[1], y[1])
+    return L().before(x[1], y[1])
   end)
   for i = 1, math.min(n - tonumber(ARGV[12]), #others) do
     local id = others[i][1]
@@ -106,9 +120,14 @@ if n and ARGV[12] ~= '' and n > tonumber(ARGV[12]) then
   end
   redis.call('HSET', user, 'n', n - #evicted)
 end
-local known = 0
-if prev then known = 1 end
-local reply = {0, known, evicted}
+local knownFlag = 0
+if known then knownFlag = 1 end
+if ARGV[7] == 't' and #evicted == 0 then
+  redis.call('PEXPIRE', user, ttl)
+  redis.call('PEXPIRE', bucket, ttl)
+  return knownFlag
+end
+local reply = {0, knownFlag, evicted}
 if ARGV[7] == 'p' then
   local nu, nt = tonumber(ARGV[9]), tonumber(ARGV[10])
   local moveLatest = ARGV[8] == '1' and nu > 0
