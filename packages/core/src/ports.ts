@@ -10,9 +10,9 @@ export interface Clock {
 export interface OutboxEntry {
   readonly userId: string;
   /**
-   * The user's last activity (ms, the callers' clock): the latest last-seen of their connections (their
-   * last heartbeat or update), or the time of the `$disconnect` that took them offline, whichever is
-   * later. Never the sweep's time.
+   * The user's last activity (ms, the callers' clock): the time of their last heartbeat or update on
+   * any connection (callers' clocks are expected to agree), or of the `$disconnect` that took them
+   * offline, whichever is later. Never the sweep's time.
    */
   readonly lastActivity: number;
   /** Opaque token: {@link OfflineOutbox.ackOutbox} removes the entry only while it still carries it. */
