@@ -7,7 +7,7 @@ import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 
 const root = new URL('..', import.meta.url).pathname;
-const groups = ['packages', 'examples', '.'];
+const groups = ['packages', 'examples', 'tests', '.'];
 const resultFiles = () =>
   groups.flatMap((group) => {
     if (group === '.') return [join(root, 'bench', 'test-results.json')];

@@ -19,6 +19,7 @@ import { postgresVersion, seedPostgres } from './pg-seed.js';
 import { measureBundles } from './phases/bundles.js';
 import { measureClientBundle } from './phases/client-bundle.js';
 import type { BenchContext } from './phases/context.js';
+import { measureDetachScaling } from './phases/detach-scaling.js';
 import { measureHandlers } from './phases/handlers.js';
 import { measureLimits } from './phases/limits.js';
 import { measureLocal } from './phases/local.js';
@@ -113,6 +114,9 @@ async function main(options: BenchOptions): Promise<number> {
   if (runs(options, 'scaling')) {
     await phase('scaling', 'store sweep curve', async () =>
       measureSweepScaling(ctx, await withDedicated()),
+    );
+    await phase('scaling', 'detach curve', async () =>
+      measureDetachScaling(ctx, await withDedicated()),
     );
   }
   if (runs(options, 'memory')) {

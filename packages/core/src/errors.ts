@@ -5,6 +5,7 @@ export type PresenceErrorCode =
   | 'unauthorized'
   | 'forbidden'
   | 'not_found'
+  | 'rate_limited'
   | 'store_unavailable'
   | 'graph_unavailable'
   | 'notifier_unavailable'
@@ -72,6 +73,11 @@ export class UnauthorizedError extends subclass('unauthorized', 'UnauthorizedErr
 export class ForbiddenError extends subclass('forbidden', 'ForbiddenError') {}
 /** The route or resource does not exist. HTTP 404. */
 export class NotFoundError extends subclass('not_found', 'NotFoundError') {}
+/**
+ * A connection sent frames faster than its token bucket allows (the service's `frameRateLimit`); the
+ * frame was refused and changed nothing. HTTP 429; on a WebSocket, a JSON error frame.
+ */
+export class RateLimitedError extends subclass('rate_limited', 'RateLimitedError') {}
 /** The presence store (Redis) could not be reached or failed; no partial state was left. HTTP 503. */
 export class StoreUnavailableError extends subclass('store_unavailable', 'StoreUnavailableError') {}
 /** The friend graph (PostgreSQL) could not be reached or failed. HTTP 503. */
@@ -101,6 +107,7 @@ export const HTTP_STATUS_BY_CODE: Readonly<Record<PresenceErrorCode, number>> = 
   unauthorized: 401,
   forbidden: 403,
   not_found: 404,
+  rate_limited: 429,
   store_unavailable: 503,
   graph_unavailable: 503,
   notifier_unavailable: 503,

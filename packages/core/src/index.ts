@@ -45,6 +45,7 @@ export {
   NotFoundError,
   NotifierUnavailableError,
   PresenceError,
+  RateLimitedError,
   StoreUnavailableError,
   UnauthorizedError,
 } from './errors.js';
@@ -52,11 +53,18 @@ export type { PresenceLimits } from './limits.js';
 export { assertConnectionId, assertUserId, DEFAULT_LIMITS } from './limits.js';
 export type { MemoryActivityLogOptions } from './memory/activity-log.js';
 export { MemoryActivityLog } from './memory/activity-log.js';
+export { assertWriteOptions } from './memory/durable-state.js';
 export { MemoryFriendGraph } from './memory/friend-graph.js';
 export type { SentFrame } from './memory/notifier.js';
 export { MemoryNotifier } from './memory/notifier.js';
 export type { MemoryPresenceStoreOptions } from './memory/presence-store.js';
-export { DEFAULT_MEMORY_TTL_MS, MemoryPresenceStore } from './memory/presence-store.js';
+export {
+  DEFAULT_LAST_SEEN_RETENTION_MS,
+  DEFAULT_MEMORY_TTL_MS,
+  DEFAULT_OUTBOX_LEASE_MS,
+  DEFAULT_OUTBOX_TTL_MS,
+  MemoryPresenceStore,
+} from './memory/presence-store.js';
 export type {
   ConnectionRef,
   FriendGraphSeed,
@@ -73,15 +81,28 @@ export { HIDDEN_PAGE } from './model.js';
 export type {
   Clock,
   ConnectionNotifier,
+  DurablePresenceStore,
+  FrameOptions,
   FriendGraph,
+  LastSeenSource,
   Logger,
   NotifyReport,
+  OfflineOutbox,
+  OutboxEntry,
+  PartitionMark,
   PresenceStore,
+  RateLimit,
+  ReconcileProgress,
   RemovedConnection,
+  RemoveOptions,
   SetPageResult,
   SweepBatch,
+  SweepCallOptions,
+  SweepMarkers,
   TouchResult,
+  UpsertOptions,
 } from './ports.js';
+export { isOfflineOutbox, isSweepMarkers } from './ports.js';
 export type {
   ClientFrame,
   ErrorFrame,
@@ -111,6 +132,7 @@ export {
   userInfoSchema,
   userPageResponseSchema,
 } from './schemas.js';
+export { createPresenceService, PresenceService, view } from './service.js';
 export type {
   DisconnectResult,
   FrameOutcome,
@@ -118,6 +140,5 @@ export type {
   SweepOptions,
   SweepReport,
   UpdatePresenceResult,
-} from './service.js';
-export { createPresenceService, PresenceService, view } from './service.js';
+} from './service-options.js';
 export { isShareable, sharingListDomain, sharingListDomains } from './sharing.js';

@@ -6,11 +6,29 @@ export interface Clock {
   now(): number;
 }
 
+/** An offline transition waiting to be announced: an entry of the store's outbox (DESIGN.md invariant 7). */
+export interface OutboxEntry {
+  readonly userId: string;
+  /**
+   * The user's last activity (ms, the callers' clock): the time of their last heartbeat or update on
+   * any connection (callers' clocks are expected to agree), or of the `$disconnect` that took them
+   * offline, whichever is later. Never the sweep's time.
+   */
+  readonly lastActivity: number;
+  /** Opaque token: {@link OfflineOutbox.ackOutbox} removes the entry only while it still carries it. */
+  readonly claim: string;
+}
+
 /** What {@link PresenceStore.removeConnection} removed. */
 export interface RemovedConnection {
   readonly userId: string;
   /** True when it was the user's last connection: the user is now offline and their pages are gone. */
   readonly userOffline: boolean;
+  /**
+   * The outbox entry recorded in the same atomic step when `userOffline` and the store keeps an
+   * outbox ({@link OfflineOutbox}); acknowledge it once the friends were told.
+   */
+  readonly announcement?: OutboxEntry;
 }
 
 /** What {@link PresenceStore.touch} and {@link PresenceStore.setPage} found before they wrote. */
@@ -20,11 +38,22 @@ export interface TouchResult {
    * registered it again from the caller's `(userId, connectionId)`.
    */
   readonly wasRegistered: boolean;
+  /**
+   * Other connections of the same user that this write removed because it took the user past
+   * {@link UpsertOptions.maxConnections}: the least recently seen first. Their sockets should be
+   * closed. Absent or empty when none.
+   */
+  readonly evicted?: readonly string[];
+  /**
+   * True when {@link FrameOptions.rateLimit} refused the write: nothing was changed (not even
+   * last-seen) and `wasRegistered` says whether the connection is known.
+   */
+  readonly rateLimited?: boolean;
 }
 
 /** What {@link PresenceStore.setPage} stored. */
 export interface SetPageResult extends TouchResult {
-  /** The user's last shared page after the write (`null` when nothing was shared this session). */
+  /** The user's last shared page after the write (`null` when nothing was shared this session, or refused). */
   readonly latestPage: Page | null;
 }
 
@@ -36,6 +65,65 @@ export interface SweepBatch {
   readonly offline: readonly string[];
   /** True when stale connections may remain: call again. */
   readonly more: boolean;
+  /** One outbox entry per user of `offline`, recorded in the same atomic step (stores with an outbox). */
+  readonly announcements?: readonly OutboxEntry[];
+  /**
+   * Connections last seen before the cutoff (`stale`) and all connections (`total`), counted before
+   * this batch removed anything. Optional: the sweep reports the share that times out at once.
+   */
+  readonly counts?: { readonly stale: number; readonly total: number };
+}
+
+/** A per-connection token bucket: `burst` frames at once, refilled at `perSecond`. */
+export interface RateLimit {
+  /** Tokens added per second of the callers' clock (fractions allowed). */
+  readonly perSecond: number;
+  /** Bucket size: the most frames accepted at once after a quiet period (at least 1). */
+  readonly burst: number;
+}
+
+/** Options of the writes that register or refresh a connection (add, touch, setPage). */
+export interface UpsertOptions {
+  /**
+   * Refuse the write when the backend runs it after this time (ms, the callers' clock, compared with
+   * the backend's own clock: keep them NTP-synchronised). A refused write changes nothing and throws
+   * {@link StoreUnavailableError}. So a caller that stopped waiting at the deadline can answer 503
+   * knowing the write will not land later. @default no deadline
+   */
+  readonly deadline?: number;
+  /**
+   * Most connections the user may hold. When this write registers a connection that takes the user
+   * past it, the user's least recently seen other connections (ties: the smaller id) are removed in
+   * the same atomic step and returned in {@link TouchResult.evicted}. @default no cap
+   */
+  readonly maxConnections?: number;
+}
+
+/** Options of the writes a client frame causes (touch, setPage). */
+export interface FrameOptions extends UpsertOptions {
+  /**
+   * The connection's token bucket, checked and consumed in the same atomic step as the write, on the
+   * callers' `now`. An empty bucket refuses the write ({@link TouchResult.rateLimited}) and changes
+   * nothing. A connection the store does not know starts with a full bucket. @default no limit
+   */
+  readonly rateLimit?: RateLimit;
+}
+
+/** Options of {@link PresenceStore.removeConnection}. */
+export interface RemoveOptions {
+  /** Time of the removal (ms, the callers' clock): when the outbox entry is recorded. @default the store's own clock (the memory store's `clock`; `Date.now()` for Redis) */
+  readonly now?: number;
+  /**
+   * True when the removal is the user's own act (`$disconnect`): `now` then counts as their last
+   * activity. False for a connection found gone (HTTP 410): its last-seen stands. @default false
+   */
+  readonly userAction?: boolean;
+}
+
+/** Options of {@link PresenceStore.sweep}. */
+export interface SweepCallOptions {
+  /** Time of the sweep (ms, the callers' clock): when outbox entries are recorded. @default the store's own clock (as {@link RemoveOptions.now}) */
+  readonly now?: number;
 }
 
 /**
@@ -48,9 +136,14 @@ export interface SweepBatch {
  *   `removeConnection` may read the owner first (two round trips, still idempotent under
  *   concurrency), and `sweep` may count stale entries per shard before removing them.
  * - A user is online while they have at least one connection; when the last one goes (remove or
- *   sweep), their page and latest page are removed in the same atomic step.
+ *   sweep), their page and latest page are removed in the same atomic step, and a store that keeps an
+ *   outbox ({@link OfflineOutbox}) records the announcement to make in that same step. A write that
+ *   brings the user online anew drops their pending outbox entry and last-seen in its step.
+ * - Removing a connection costs the same whatever the user's connection count (a kept count, never a
+ *   scan of the user's connections).
  * - Writes that carry `(userId, connectionId)` (add, touch, setPage) upsert the connection, so a
- *   store that lost its data recovers on the next heartbeat or update.
+ *   store that lost its data recovers on the next heartbeat or update. Their options
+ *   ({@link UpsertOptions}, {@link FrameOptions}) are enforced in the same atomic step.
  * - Removes are idempotent: removing an unknown connection returns `undefined` and changes nothing.
  * - `sweep(cutoff)` removes exactly the connections whose last-seen is strictly before `cutoff`; a
  *   connection touched at or after `cutoff` is never removed, whatever the interleaving.
@@ -58,20 +151,30 @@ export interface SweepBatch {
  * - Batch reads accept unknown ids and leave them out of the result.
  * - Backend failures throw {@link StoreUnavailableError} with the driver error as `cause`, and leave
  *   no partial state.
- * - Timestamps are the caller's clock (milliseconds), never the backend's.
+ * - Timestamps are the caller's clock (milliseconds), never the backend's; only
+ *   {@link UpsertOptions.deadline} is compared with the backend's clock.
  */
 export interface PresenceStore {
   /** Registers a connection (idempotent) with last-seen `now`; the user is online, page hidden if new. */
-  addConnection(ref: ConnectionRef, now: number): Promise<TouchResult>;
+  addConnection(ref: ConnectionRef, now: number, options?: UpsertOptions): Promise<TouchResult>;
   /** Removes a connection; when it was the user's last, the user goes offline. `undefined` when unknown. */
-  removeConnection(connectionId: string): Promise<RemovedConnection | undefined>;
+  removeConnection(
+    connectionId: string,
+    options?: RemoveOptions,
+  ): Promise<RemovedConnection | undefined>;
   /** Sets the connection's and user's last-seen to `now` (re-registering the connection if unknown). */
-  touch(ref: ConnectionRef, now: number): Promise<TouchResult>;
+  touch(ref: ConnectionRef, now: number, options?: FrameOptions): Promise<TouchResult>;
   /**
    * Touches like {@link touch}, stores `page` as the current page and, when `shared`, as the latest
    * shared page too, in one atomic step. A hidden page (`url: ""`) is never stored as latest.
    */
-  setPage(ref: ConnectionRef, page: Page, shared: boolean, now: number): Promise<SetPageResult>;
+  setPage(
+    ref: ConnectionRef,
+    page: Page,
+    shared: boolean,
+    now: number,
+    options?: FrameOptions,
+  ): Promise<SetPageResult>;
   /** The user a connection belongs to, `undefined` when unknown. */
   userOfConnection(connectionId: string): Promise<string | undefined>;
   /**
@@ -84,7 +187,7 @@ export interface PresenceStore {
   /** Presence of each given online user; offline and unknown users are absent. */
   presenceOf(userIds: readonly string[]): Promise<Map<string, OnlineRecord>>;
   /** Removes up to about `limit` connections last seen before `cutoff` (see the contract above). */
-  sweep(cutoff: number, limit: number): Promise<SweepBatch>;
+  sweep(cutoff: number, limit: number, options?: SweepCallOptions): Promise<SweepBatch>;
   /**
    * Users with a connection last seen at or after `seenSince` (each once), or `undefined` when more
    * than `limit` connections are. Optional: in a mass timeout the sweep reads the friends of these
@@ -94,6 +197,138 @@ export interface PresenceStore {
   liveUsers?(seenSince: number, limit: number): Promise<string[] | undefined>;
   /** Releases the backend client if the store created it. */
   close?(): Promise<void>;
+}
+
+/**
+ * The outbox of offline transitions (DESIGN.md invariant 7), kept by the same backend as the
+ * {@link PresenceStore} whose removals write it: `removeConnection` and `sweep` record an entry in the
+ * very step that takes a user offline, so an announcement interrupted by any fault is found again.
+ *
+ * Contract (held by `describePresenceStore`):
+ * - One entry per offline user: going offline again replaces it (new `claim`); coming back online
+ *   (a write that creates the user anew) deletes it in that write's step.
+ * - A recorded entry is claimable from `recordedAt + lease`; the lease lets the caller that took the
+ *   user offline announce first. `claimOutbox(now, limit)` hands out up to `limit` claimable entries
+ *   (each with a new `claim`) and makes them unclaimable until `now + lease`: two sweepers rarely get
+ *   the same entry, and one that dies mid-way is retried after the lease (at least once).
+ * - `ackOutbox(entries)` deletes each entry only while it still carries the given `claim`: an entry
+ *   claimed again, or recorded anew since, survives. Unknown entries are ignored.
+ * - Entries recorded more than the store's outbox TTL ago are dropped, never handed out (an
+ *   announcement delayed that long is given up: see the adapter's README).
+ * - Batch operations cost one round trip per node (a claim may count per shard first).
+ */
+export interface OfflineOutbox {
+  /** Claims up to `limit` entries claimable at `now` (ms, callers' clock). */
+  claimOutbox(now: number, limit: number): Promise<OutboxEntry[]>;
+  /** Deletes the entries still carrying these claims; returns how many were deleted. */
+  ackOutbox(entries: readonly OutboxEntry[]): Promise<number>;
+}
+
+/** What {@link SweepMarkers.markSweep} found for one partition. */
+export interface PartitionMark {
+  readonly partition: number;
+  /** When the partition's marker was created (ms, callers' clock). */
+  readonly epoch: number;
+  /**
+   * True when the marker was missing and this call created it *and* the store can lose data under
+   * its callers (a restart, a failover, a lost shard): the partition's connections, outbox and pages
+   * may be gone. A store that cannot (in memory) reports `false`.
+   */
+  readonly lost: boolean;
+  /**
+   * The latest gap this partition saw between two sweeps longer than the `gapMs` given to
+   * {@link SweepMarkers.markSweep}: `from` the sweep before it, `to` the sweep after it. A lost
+   * partition reports `{ from: epoch, to: epoch }`. Absent when there never was one.
+   */
+  readonly gap?: { readonly from: number; readonly to: number };
+  /**
+   * For a lost partition whose reconcile is not finished: the first partition whose live users
+   * still have to be told (0 to `partitions - 1`). Absent when nothing is pending.
+   */
+  readonly reconcileFrom?: number;
+}
+
+/** Progress of a reconcile for {@link SweepMarkers.markReconciled}. */
+export interface ReconcileProgress {
+  readonly partition: number;
+  /** The epoch the reconcile ran for: a marker re-created since is left alone. */
+  readonly epoch: number;
+  /** The next partition to visit; `partitions` (or more) means done. */
+  readonly next: number;
+}
+
+/**
+ * Per-partition markers the sweep keeps in the store, to tell an outage (no sweep reached the store
+ * for a while: heartbeats could not be stored either) and data loss (the marker is gone) apart from
+ * normal operation. Kept by the same backend as the {@link PresenceStore}.
+ *
+ * Contract (held by `describePresenceStore`):
+ * - A partition is a slice of users (`partitionOf`) whose data is lost or kept together (a Redis
+ *   hash tag). `partitions` is their number.
+ * - `markSweep(now, gapMs)` reads and refreshes every partition's marker atomically per partition, in
+ *   one round trip per node: creates missing markers (reporting `lost` when the store can lose data),
+ *   records a gap when the previous sweep is more than `gapMs` before `now`, and sets the last sweep
+ *   time to `now` (never backwards); a partition reached after the call's deadline is left alone.
+ * - `markReconciled` moves a lost partition's reconcile forward (conditional on its epoch).
+ * - `liveUsersIn(partition, seenSince)` lists the users of one partition with a connection last seen
+ *   at or after `seenSince`, each once.
+ * - Markers have a TTL (longer than any sweep interval), refreshed by every `markSweep`.
+ */
+export interface SweepMarkers {
+  /** Number of partitions. */
+  readonly partitions: number;
+  /** The partition a user's data lives in. */
+  partitionOf(userId: string): number;
+  /**
+   * Reads and refreshes every partition's marker; one entry per partition. With a `deadline` (as
+   * {@link UpsertOptions.deadline}) a partition whose step runs later is left unchanged and the call
+   * throws {@link StoreUnavailableError}: a sweep that timed out during an outage must not refresh the
+   * last sweep time when the store resumes, or the outage would go unnoticed.
+   */
+  markSweep(
+    now: number,
+    gapMs: number,
+    options?: { readonly deadline?: number },
+  ): Promise<PartitionMark[]>;
+  /** Records reconcile progress of lost partitions. */
+  markReconciled(progress: readonly ReconcileProgress[]): Promise<void>;
+  /** Users of one partition with a connection seen at or after `seenSince`. */
+  liveUsersIn(partition: number, seenSince: number): Promise<string[]>;
+}
+
+/**
+ * Last activity of users who went offline, kept for a retention period (issue 14's "last seen").
+ *
+ * Contract (held by `describePresenceStore`): the step that takes a user offline (remove or sweep)
+ * stores their {@link OutboxEntry.lastActivity} with the store's retention as TTL; coming back online
+ * deletes it. `lastSeenOf(userIds)` returns it for each given user who is offline and went offline
+ * within the retention; online, unknown and expired users are absent; a retention of 0 keeps nothing.
+ * One round trip per node.
+ */
+export interface LastSeenSource {
+  /** Last activity (ms, callers' clock) of each given offline user still within the retention. */
+  lastSeenOf(userIds: readonly string[]): Promise<Map<string, number>>;
+}
+
+/** A store with every port the service's fault handling uses (both adapters of this repository). */
+export type DurablePresenceStore = PresenceStore & OfflineOutbox & SweepMarkers & LastSeenSource;
+
+/** True when the object implements {@link OfflineOutbox}. */
+export function isOfflineOutbox(value: unknown): value is OfflineOutbox {
+  const v = value as Partial<OfflineOutbox> | null;
+  return typeof v?.claimOutbox === 'function' && typeof v.ackOutbox === 'function';
+}
+
+/** True when the object implements {@link SweepMarkers}. */
+export function isSweepMarkers(value: unknown): value is SweepMarkers {
+  const v = value as Partial<SweepMarkers> | null;
+  return (
+    typeof v?.markSweep === 'function' &&
+    typeof v.markReconciled === 'function' &&
+    typeof v.liveUsersIn === 'function' &&
+    typeof v.partitionOf === 'function' &&
+    typeof v.partitions === 'number'
+  );
 }
 
 /**

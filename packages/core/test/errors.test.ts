@@ -13,6 +13,7 @@ import {
   NotFoundError,
   NotifierUnavailableError,
   PresenceError,
+  RateLimitedError,
   StoreUnavailableError,
   UnauthorizedError,
 } from '../src/index.js';
@@ -75,6 +76,7 @@ describe('PresenceError', () => {
       [UnauthorizedError, 'unauthorized'],
       [ForbiddenError, 'forbidden'],
       [NotFoundError, 'not_found'],
+      [RateLimitedError, 'rate_limited'],
       [StoreUnavailableError, 'store_unavailable'],
       [GraphUnavailableError, 'graph_unavailable'],
       [NotifierUnavailableError, 'notifier_unavailable'],
@@ -98,6 +100,7 @@ describe('httpStatusOf', () => {
     [new UnauthorizedError('x'), 401],
     [new ForbiddenError('x'), 403],
     [new NotFoundError('x'), 404],
+    [new RateLimitedError('x'), 429],
     [new StoreUnavailableError('x'), 503],
     [new GraphUnavailableError('x'), 503],
     [new NotifierUnavailableError('x'), 503],

@@ -1,27 +1,41 @@
 import { describe, expect, it } from 'vitest';
-import { MemoryPresenceStore, type PresenceStore } from '../src/index.js';
+import { type DurablePresenceStore, MemoryPresenceStore } from '../src/index.js';
 import { checkAgainstModel } from '../src/testing/presence-store-model.js';
 
 /** A memory store with one method replaced: the kind of bug the model-based check must find. */
-function mutant(patch: (store: MemoryPresenceStore) => Partial<PresenceStore>) {
-  return async (): Promise<PresenceStore> => {
+function mutant(patch: (store: MemoryPresenceStore) => Partial<DurablePresenceStore>) {
+  return async (): Promise<DurablePresenceStore> => {
     const store = new MemoryPresenceStore();
     const replaced = patch(store);
     return {
-      addConnection: (ref, now) => store.addConnection(ref, now),
-      removeConnection: (id) => store.removeConnection(id),
-      touch: (ref, now) => store.touch(ref, now),
-      setPage: (ref, page, shared, now) => store.setPage(ref, page, shared, now),
+      partitions: store.partitions,
+      addConnection: (ref, now, options) => store.addConnection(ref, now, options),
+      removeConnection: (id, options) => store.removeConnection(id, options),
+      touch: (ref, now, options) => store.touch(ref, now, options),
+      setPage: (ref, page, shared, now, options) => store.setPage(ref, page, shared, now, options),
       userOfConnection: (id) => store.userOfConnection(id),
       connectionsOf: (ids, seenSince) => store.connectionsOf(ids, seenSince),
       presenceOf: (ids) => store.presenceOf(ids),
-      sweep: (cutoff, limit) => store.sweep(cutoff, limit),
+      sweep: (cutoff, limit, options) => store.sweep(cutoff, limit, options),
+      claimOutbox: (now, limit) => store.claimOutbox(now, limit),
+      ackOutbox: (entries) => store.ackOutbox(entries),
+      partitionOf: (id) => store.partitionOf(id),
+      markSweep: (now, gap) => store.markSweep(now, gap),
+      markReconciled: (progress) => store.markReconciled(progress),
+      liveUsersIn: (p, since) => store.liveUsersIn(p, since),
+      lastSeenOf: (ids) => store.lastSeenOf(ids),
       ...replaced,
     };
   };
 }
 
-const check = { numRuns: 200, maxOps: 20, seed: 20_241_128, sweepLimitIsApproximate: false };
+const check = {
+  numRuns: 200,
+  maxOps: 20,
+  seed: 20_241_128,
+  sweepLimitIsApproximate: false,
+  outboxLeaseMs: 30_000,
+};
 
 describe('the model-based check of describePresenceStore', () => {
   it('passes the memory store', async () => {
@@ -82,6 +96,61 @@ describe('the model-based check of describePresenceStore', () => {
         presenceOf: async (ids) =>
           new Map([...(await s.presenceOf(ids))].map(([u, r]) => [u, { ...r, latestPage: null }])),
       })),
+    ],
+    [
+      'a removal that records its last activity as the removal time',
+      mutant((s) => ({
+        removeConnection: (id, options) => s.removeConnection(id, { ...options, userAction: true }),
+      })),
+    ],
+    [
+      'an ack that ignores the claim',
+      mutant((s) => ({
+        ackOutbox: async (entries) => {
+          const current = await s.claimOutbox(Number.MAX_SAFE_INTEGER, 100);
+          const users = new Set(entries.map((e) => e.userId));
+          return s.ackOutbox(current.filter((e) => users.has(e.userId)));
+        },
+      })),
+    ],
+    [
+      'a claim that ignores the lease',
+      mutant((s) => ({ claimOutbox: (now, limit) => s.claimOutbox(now + 30_000, limit) })),
+    ],
+    [
+      'a cap that evicts the most recently registered connections instead of the least recently seen',
+      mutant((s) => ({
+        addConnection: async (ref, now, options) => {
+          const cap = options?.maxConnections;
+          const result = await s.addConnection(ref, now);
+          if (cap === undefined || result.wasRegistered) return result;
+          const others = ((await s.connectionsOf([ref.userId])).get(ref.userId) ?? []).filter(
+            (id) => id !== ref.connectionId,
+          );
+          const evicted = others.reverse().slice(0, Math.max(0, others.length + 1 - cap));
+          for (const id of evicted) await s.removeConnection(id);
+          return evicted.length > 0 ? { ...result, evicted } : result;
+        },
+      })),
+    ],
+    [
+      'a user back online who keeps a stale last seen',
+      mutant((s) => {
+        const kept = new Map<string, number>();
+        return {
+          removeConnection: async (id, options) => {
+            const removed = await s.removeConnection(id, options);
+            if (removed?.announcement) kept.set(removed.userId, removed.announcement.lastActivity);
+            return removed;
+          },
+          lastSeenOf: async (ids) => {
+            const seen = await s.lastSeenOf(ids);
+            for (const id of ids)
+              if (kept.has(id) && !seen.has(id)) seen.set(id, kept.get(id) as number);
+            return seen;
+          },
+        };
+      }),
     ],
   ])(
     'fails %s',

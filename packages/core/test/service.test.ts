@@ -2,12 +2,10 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import {
   ConfigError,
   type FriendGraph,
-  type FriendGraphSeed,
   GraphUnavailableError,
   getPresenceResponseSchema,
   httpStatusOf,
   MemoryFriendGraph,
-  MemoryNotifier,
   MemoryPresenceStore,
   PresenceService,
   type PresenceStore,
@@ -15,106 +13,18 @@ import {
   StoreUnavailableError,
 } from '../src/index.js';
 import { FakeClock } from '../src/testing/index.js';
-
-const TIMEOUT = 180_000;
-
-/** alice–bob and alice–carol are friends (carol's row exists both ways); dave is a stranger;
- *  alice → erin is pending. bob shares only x.github.io; carol shares all but facebook.com. */
-const seed: FriendGraphSeed = {
-  users: [
-    { userId: 'alice', firstName: 'Alice', lastName: 'A', profileImageExtension: 'png' },
-    {
-      userId: 'bob',
-      firstName: 'Bob',
-      lastName: 'B',
-      profileImageExtension: null,
-      sharing: { shareMode: 'default_none', domainAllowList: ['x.github.io'], domainDenyList: [] },
-    },
-    {
-      userId: 'carol',
-      firstName: 'Carol',
-      lastName: 'C',
-      profileImageExtension: 'jpg',
-      sharing: { shareMode: 'default_all', domainAllowList: [], domainDenyList: ['facebook.com'] },
-    },
-    { userId: 'dave', firstName: 'Dave', lastName: 'D', profileImageExtension: null },
-    { userId: 'erin', firstName: 'Erin', lastName: 'E', profileImageExtension: null },
-  ],
-  friendships: [
-    { from: 'alice', to: 'bob', accepted: true },
-    { from: 'carol', to: 'alice', accepted: true },
-    { from: 'alice', to: 'carol', accepted: true },
-    { from: 'alice', to: 'erin', accepted: false },
-    { from: 'ghost', to: 'alice', accepted: true },
-  ],
-};
-
-interface World {
-  clock: FakeClock;
-  store: MemoryPresenceStore;
-  graph: MemoryFriendGraph;
-  notifier: MemoryNotifier;
-  service: PresenceService;
-}
-
-function world(overrides: { store?: PresenceStore; graph?: FriendGraph; batch?: number } = {}) {
-  const clock = new FakeClock();
-  const store = new MemoryPresenceStore({ clock });
-  const graph = new MemoryFriendGraph(seed);
-  const notifier = new MemoryNotifier();
-  const service = new PresenceService({
-    store: overrides.store ?? store,
-    graph: overrides.graph ?? graph,
-    notifier,
-    clock,
-    timeoutMs: TIMEOUT,
-    sweepBatchSize: overrides.batch ?? 500,
-  });
-  return { clock, store, graph, notifier, service };
-}
-
-/** `target` with some methods replaced; the others stay bound to `target` (private fields work). */
-function override<T extends object>(target: T, overrides: Partial<T>): T {
-  return new Proxy(target, {
-    get(t, prop) {
-      if (prop in overrides) return overrides[prop as keyof T];
-      const value = Reflect.get(t, prop, t);
-      return typeof value === 'function' ? value.bind(t) : value;
-    },
-  });
-}
-
-const conn = (userId: string, connectionId: string) => ({ userId, connectionId });
-const page = (url: string, title = 'Title') => ({ url, title });
-const types = (frames: ServerFrame[]) =>
-  frames.map((f) => `${f.type}:${'userId' in f ? f.userId : ''}`);
-
-async function snapshot(w: World, users = ['alice', 'bob', 'carol', 'dave', 'erin']) {
-  return {
-    presence: [...(await w.store.presenceOf(users)).entries()],
-    connections: [...(await w.store.connectionsOf(users)).entries()],
-  };
-}
-
-/** A service over `w` in sweep batches of 2 whose graph records each friendsOfMany call. */
-function askingService(w: World): { asked: string[][]; service: PresenceService } {
-  const asked: string[][] = [];
-  const graph = override<FriendGraph>(w.graph, {
-    friendsOfMany: async (ids: readonly string[]) => {
-      asked.push([...ids].sort());
-      return w.graph.friendsOfMany(ids);
-    },
-  });
-  const service = new PresenceService({
-    store: w.store,
-    graph,
-    notifier: w.notifier,
-    clock: w.clock,
-    timeoutMs: TIMEOUT,
-    sweepBatchSize: 2,
-  });
-  return { asked, service };
-}
+import {
+  askingService,
+  conn,
+  override,
+  page,
+  seed,
+  snapshot,
+  TIMEOUT,
+  types,
+  type World,
+  world,
+} from './support/service-world.js';
 
 describe('PresenceService', () => {
   let w: World;
@@ -332,7 +242,7 @@ describe('PresenceService', () => {
 
       const result = await w.service.disconnect('a1');
 
-      expect(result).toEqual({ userId: 'alice', userOffline: false, notified: 0 });
+      expect(result).toEqual({ userId: 'alice', userOffline: false, notified: 0, deferred: false });
       expect(w.notifier.sent).toEqual([]);
       expect((await w.service.getPresence('bob')).presenceArr[0]?.page).not.toBeNull();
     });
@@ -346,7 +256,7 @@ describe('PresenceService', () => {
 
       const result = await w.service.disconnect('a1');
 
-      expect(result).toEqual({ userId: 'alice', userOffline: true, notified: 3 });
+      expect(result).toEqual({ userId: 'alice', userOffline: true, notified: 3, deferred: false });
       for (const id of ['b1', 'b2', 'c1']) {
         expect(w.notifier.framesFor(id)).toEqual([{ type: 'presence-timeout', userId: 'alice' }]);
       }
@@ -365,6 +275,7 @@ describe('PresenceService', () => {
         userId: undefined,
         userOffline: false,
         notified: 0,
+        deferred: false,
       });
       expect(await w.service.disconnect('never-seen')).toMatchObject({ userId: undefined });
       expect(w.notifier.sent).toEqual([]);
@@ -458,16 +369,19 @@ describe('PresenceService', () => {
 
       const report = await service.sweep();
 
-      // alice's friends are bob, carol and ghost (no user row); carol's is alice: carol is not read.
-      // Announcing and closing run side by side, after every removal of the round.
+      // alice's friends are bob, carol and ghost (no user row); carol's is alice: carol's friends are
+      // not read, nor is carol (nobody to tell). alice is read with her friends: a user who came back
+      // online is not announced. Announcing and closing run side by side, after every removal.
       expect(steps.slice(0, 2)).toEqual(['store-sweep', 'store-sweep']);
       expect([...steps.slice(2)].sort()).toEqual([
         'close a1',
         'close c1',
-        'read bob,ghost',
+        'read alice,bob,ghost',
         'send presence-timeout',
       ]);
-      expect(steps.indexOf('read bob,ghost')).toBeLessThan(steps.indexOf('send presence-timeout'));
+      expect(steps.indexOf('read alice,bob,ghost')).toBeLessThan(
+        steps.indexOf('send presence-timeout'),
+      );
       expect(report).toMatchObject({ expired: 2, offline: 2, notified: 1, closed: 2, batches: 2 });
       expect(w.notifier.framesFor('b1')).toEqual([{ type: 'presence-timeout', userId: 'alice' }]);
     });

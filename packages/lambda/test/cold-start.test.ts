@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { ConfigError } from '@presence/core';
+import { clearStore } from '@presence/redis/testing';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import {
   type ConfigGroupName,
@@ -220,7 +221,7 @@ describe.skipIf(!bundlesBuilt)(
       });
       afterAll(async () => {
         const store = inspectionStore(prefix);
-        await store.clear();
+        await clearStore(store);
         await store.close();
         await database.drop();
       });

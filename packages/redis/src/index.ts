@@ -4,5 +4,6 @@ export {
   fnv1a32,
   RedisKeyLayout,
 } from './key-layout.js';
-export type { RedisPresenceStoreOptions, SweepAllResult } from './redis-presence-store.js';
+export { MARKER_TTL_MS } from './redis-durable.js';
+export type { RedisPresenceStoreOptions } from './redis-presence-store.js';
 export { DEFAULT_REDIS_TTL_MS, RedisPresenceStore } from './redis-presence-store.js';

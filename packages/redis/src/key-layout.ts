@@ -25,8 +25,12 @@ export function fnv1a32(text: string): number {
  *
  * | key | type | holds |
  * |---|---|---|
- * | `<prefix>:{<b>}:u:<userId>` | hash | `c:<connectionId>` → last-seen ms; `u`/`t` current page; `lu`/`lt` latest shared page |
+ * | `<prefix>:{<b>}:u:<userId>` | hash | `c:<connectionId>` → last-seen ms (`:<tokens>` with a rate limit); `n` connection count; `a` last activity; `u`/`t` current page; `lu`/`lt` latest shared page |
  * | `<prefix>:{<b>}:s` | sorted set | member `<connectionId> <userId>`, score last-seen ms (the sweep index of bucket `b`) |
+ * | `<prefix>:{<b>}:o` | sorted set | member `<userId>`, score the ms from which its announcement is claimable (the outbox) |
+ * | `<prefix>:{<b>}:od` | hash | `<userId>` → `<lastActivity> <recordedAt> <claim>` (the outbox entries) |
+ * | `<prefix>:{<b>}:m` | hash | the bucket's sweep marker: epoch, last sweep, last gap, pending reconcile |
+ * | `<prefix>:{<b>}:l:<userId>` | string | last activity of a user who went offline (last seen) |
  * | `<prefix>:c:{<connectionId>}` | string | `<b> <userId>`: the connection's owner |
  */
 export class RedisKeyLayout {
@@ -62,6 +66,26 @@ export class RedisKeyLayout {
   /** The sweep index (sorted set of `<connectionId> <userId>` by last-seen) of one bucket. */
   bucketKey(bucket: number): string {
     return `${this.base}{${bucket}}:s`;
+  }
+
+  /** The outbox of one bucket: user → the time (ms) from which its announcement is claimable. */
+  outboxKey(bucket: number): string {
+    return `${this.base}{${bucket}}:o`;
+  }
+
+  /** The outbox entries of one bucket: user → `<lastActivity> <recordedAt> <claim>`. */
+  outboxDataKey(bucket: number): string {
+    return `${this.base}{${bucket}}:od`;
+  }
+
+  /** The sweep marker of one bucket (outage and data-loss detection). */
+  markerKey(bucket: number): string {
+    return `${this.base}{${bucket}}:m`;
+  }
+
+  /** The last activity of a user who went offline, kept for the last-seen retention. */
+  lastSeenKey(userId: string, bucket = this.bucketOf(userId)): string {
+    return `${this.base}{${bucket}}:l:${userId}`;
   }
 
   /** The record of a connection's owner, readable from the connection id alone. */

@@ -4,7 +4,7 @@ import {
   clearPrefix,
   clusterClient,
   clusterUnavailable,
-  expireAll,
+  conformanceOptions,
   freshPrefix,
   storeFactory,
 } from './helpers.js';
@@ -23,6 +23,8 @@ if (skip !== undefined) {
     await client.quit();
   });
   describePresenceStore('redis cluster (3 masters)', stores.make, {
-    ttl: { expire: () => expireAll(stores.current()) },
+    ...conformanceOptions(stores.current, (lastSeenRetentionMs) =>
+      stores.makeWith({ lastSeenRetentionMs }),
+    ),
   });
 }

@@ -2,7 +2,7 @@ import { describePresenceStore } from '@presence/core/testing';
 import { afterAll, describe, it } from 'vitest';
 import {
   clearPrefix,
-  expireAll,
+  conformanceOptions,
   freshPrefix,
   singleNodeClient,
   singleNodeUnavailable,
@@ -23,6 +23,8 @@ if (skip !== undefined) {
     await client.quit();
   });
   describePresenceStore('redis single node', stores.make, {
-    ttl: { expire: () => expireAll(stores.current()) },
+    ...conformanceOptions(stores.current, (lastSeenRetentionMs) =>
+      stores.makeWith({ lastSeenRetentionMs }),
+    ),
   });
 }

@@ -103,6 +103,11 @@ describe.skipIf(clusterUnavailable() !== undefined)(
         () => store.connectionsOf(['alice']),
         () => store.presenceOf(['alice']),
         () => store.sweep(T0, 10),
+        () => store.claimOutbox(T0, 10),
+        () => store.ackOutbox([{ userId: 'alice', lastActivity: T0, claim: 'x' }]),
+        () => store.markSweep(T0, 1_000),
+        () => store.lastSeenOf(['alice']),
+        () => store.liveUsersIn(0, T0),
       ];
       for (const call of calls) {
         const error = await call().then(
@@ -119,6 +124,40 @@ describe.skipIf(clusterUnavailable() !== undefined)(
       expect(await store.userOfConnection(a.connectionId)).toBe('alice');
       expect(await store.presenceOf(['alice'])).toEqual(
         new Map([['alice', { page: HIDDEN_PAGE, latestPage: null }]]),
+      );
+    });
+
+    it('detaches in O(1): no HKEYS or HGETALL on the remove and sweep paths, whatever the count', async () => {
+      const refs = Array.from({ length: 200 }, (_, i) => ({
+        userId: 'many',
+        connectionId: `m${i}=`,
+      }));
+      for (const [i, r] of refs.entries()) await store.addConnection(r, i < 100 ? T0 : T0 + 10);
+      const commandCalls = async () => {
+        const info = await client.info('commandstats');
+        const calls = new Map<string, number>();
+        for (const [, name, count] of info.matchAll(/cmdstat_(\w+):calls=(\d+)/g)) {
+          calls.set(name as string, Number(count));
+        }
+        return calls;
+      };
+      await client.config('RESETSTAT');
+      for (const r of refs.slice(100, 150)) {
+        expect(await store.removeConnection(r.connectionId)).toEqual({
+          userId: 'many',
+          userOffline: false,
+        });
+      }
+      const batch = await store.sweep(T0 + 1, 1_000);
+      expect(batch.expired).toHaveLength(100);
+      expect(batch.offline).toEqual([]);
+      const calls = await commandCalls();
+      expect(calls.get('hkeys') ?? 0).toBe(0);
+      expect(calls.get('hgetall') ?? 0).toBe(0);
+      // 50 removes and one sweep script, whose inner calls are counted too (HMGET once per user).
+      expect(calls.get('hmget')).toBe(51);
+      expect(await store.connectionsOf(['many'])).toEqual(
+        new Map([['many', refs.slice(150).map((r) => r.connectionId)]]),
       );
     });
 

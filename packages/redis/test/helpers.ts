@@ -1,7 +1,9 @@
 import { randomBytes } from 'node:crypto';
+import type { PresenceStoreHandle } from '@presence/core/testing';
 import { Cluster, Redis } from 'ioredis';
 import { inject } from 'vitest';
-import { RedisPresenceStore, type RedisPresenceStoreOptions } from '../src/index.js';
+import { MARKER_TTL_MS, RedisPresenceStore, type RedisPresenceStoreOptions } from '../src/index.js';
+import { clearStore } from '../src/testing.js';
 
 /** True under CI, where an unreachable Redis fails the run instead of skipping. */
 export const CI = process.env.CI === 'true';
@@ -78,24 +80,55 @@ export async function keysOf(store: RedisPresenceStore): Promise<string[]> {
   return keys;
 }
 
+/** The longest TTL a key of this store may have, by its kind. */
+function maxTtlOf(store: RedisPresenceStore, key: string): number {
+  const rest = key.slice(store.keys.base.length);
+  const { outboxLeaseMs, outboxTtlMs, lastSeenRetentionMs } = store.durations;
+  if (/^\{\d+\}:(o|od)$/.test(rest)) return outboxTtlMs + outboxLeaseMs;
+  if (/^\{\d+\}:m$/.test(rest)) return MARKER_TTL_MS;
+  if (/^\{\d+\}:l:/.test(rest)) return lastSeenRetentionMs;
+  return store.ttlMs;
+}
+
 /**
- * Makes every key of a store expire now, after checking that each has a TTL of at most `ttlMs`:
- * PEXPIREAT in the past deletes a key exactly as its TTL would, with no waiting.
+ * Makes the keys of a store that match `pick` expire now, after checking that each has a TTL of at
+ * most what its kind allows: PEXPIREAT in the past deletes a key exactly as its TTL would, with no
+ * waiting.
  */
-export async function expireAll(store: RedisPresenceStore): Promise<void> {
+export async function expireAll(
+  store: RedisPresenceStore,
+  pick: (key: string) => boolean = () => true,
+): Promise<void> {
   for (const key of await keysOf(store)) {
+    if (!pick(key)) continue;
     const ttl = await store.client.pttl(key);
-    if (ttl <= 0 || ttl > store.ttlMs) {
-      throw new Error(`key ${key} has PTTL ${ttl}, expected 1..${store.ttlMs}`);
+    const max = maxTtlOf(store, key);
+    if (ttl <= 0 || ttl > max) {
+      throw new Error(`key ${key} has PTTL ${ttl}, expected 1..${max}`);
     }
     await store.client.pexpireat(key, 1);
   }
 }
 
+/** The conformance options every Redis run passes (the store of the current test from `current`). */
+export function conformanceOptions(
+  current: () => RedisPresenceStore,
+  make: (retention: number) => Promise<PresenceStoreHandle>,
+) {
+  return {
+    ttl: { expire: () => expireAll(current(), (key) => !/:\{\d+\}:(l:|m$|o$|od$)/.test(key)) },
+    lastSeen: { expire: () => expireAll(current(), (key) => /:\{\d+\}:l:/.test(key)) },
+    backendNow: () => Date.now(),
+    loseData: () => clearStore(current()),
+    makeStoreWith: ({ lastSeenRetentionMs }: { lastSeenRetentionMs: number }) =>
+      make(lastSeenRetentionMs),
+  };
+}
+
 /**
  * A factory of fresh stores sharing one client: each store gets its own prefix under `filePrefix`
- * and is emptied after its test by a sweep of everything (which leaves no key behind); the file's
- * `afterAll` SCANs the whole file prefix as a safety net ({@link clearPrefix}).
+ * and is emptied after its test (SCAN + UNLINK of its prefix); the file's `afterAll` SCANs the
+ * whole file prefix as a safety net ({@link clearPrefix}).
  */
 export function storeFactory(
   client: () => Redis | Cluster,
@@ -104,28 +137,35 @@ export function storeFactory(
 ) {
   let count = 0;
   let current: RedisPresenceStore | undefined;
+  const build = (extra: Partial<RedisPresenceStoreOptions>) => {
+    count += 1;
+    const store = new RedisPresenceStore({
+      ...options,
+      ...extra,
+      client: client(),
+      keyPrefix: `${filePrefix}:${count}`,
+    });
+    return {
+      store,
+      cleanup: async () => {
+        await clearStore(store);
+        await store.close();
+      },
+    };
+  };
   return {
     current: () => current as RedisPresenceStore,
     make: async () => {
-      count += 1;
-      const store = new RedisPresenceStore({
-        ...options,
-        client: client(),
-        keyPrefix: `${filePrefix}:${count}`,
-      });
-      current = store;
-      return {
-        store,
-        cleanup: async () => {
-          await store.sweepAll(Number.MAX_SAFE_INTEGER);
-          await store.close();
-        },
-      };
+      const made = build({});
+      current = made.store;
+      return made;
     },
+    /** A store with other settings, not the suite's current one. */
+    makeWith: async (extra: Partial<RedisPresenceStoreOptions>) => build(extra),
   };
 }
 
 /** Deletes every key under `prefix` (SCAN, never FLUSHALL: the single node is shared). */
 export async function clearPrefix(client: Redis | Cluster, prefix: string): Promise<void> {
-  await new RedisPresenceStore({ client, keyPrefix: prefix }).clear();
+  await clearStore(new RedisPresenceStore({ client, keyPrefix: prefix }));
 }

@@ -3,6 +3,7 @@ import calculateSlot from 'cluster-key-slot';
 import type { Cluster, Redis } from 'ioredis';
 import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { RedisPresenceStore } from '../src/index.js';
+import { clearStore, sweepAll } from '../src/testing.js';
 import {
   clearPrefix,
   clusterClient,
@@ -42,7 +43,7 @@ for (const target of targets) {
     });
     afterEach(async () => {
       vi.restoreAllMocks();
-      await store.sweepAll(Number.MAX_SAFE_INTEGER);
+      await clearStore(store);
     });
     afterAll(async () => {
       if (client === undefined) return;
@@ -51,7 +52,7 @@ for (const target of targets) {
     });
 
     describe('round trips', () => {
-      it('touch, addConnection and setPage send one script (plus the connection record on a cluster)', async () => {
+      it('touch, addConnection and setPage send one script (plus the connection record script on a cluster)', async () => {
         const a = ref('alice');
         await store.addConnection(a, T0); // loads the scripts
         const send = vi.spyOn(client, 'sendCommand');
@@ -61,7 +62,7 @@ for (const target of targets) {
         const perOp = store.isCluster ? 2 : 1;
         expect(send).toHaveBeenCalledTimes(3 * perOp);
         const names = send.mock.calls.map(([command]) => (command as { name: string }).name);
-        expect(names.filter((name) => name === 'evalsha')).toHaveLength(3);
+        expect(names.filter((name) => name === 'evalsha')).toHaveLength(3 * perOp);
       });
 
       it('userOfConnection is one GET; removeConnection one script (GET, then script + delete on a cluster)', async () => {
@@ -72,9 +73,10 @@ for (const target of targets) {
         expect(await store.userOfConnection(a.connectionId)).toBe('alice');
         expect(send).toHaveBeenCalledTimes(1);
         send.mockClear();
-        expect(await store.removeConnection(a.connectionId)).toEqual({
+        expect(await store.removeConnection(a.connectionId)).toMatchObject({
           userId: 'alice',
           userOffline: true,
+          announcement: { userId: 'alice', lastActivity: T0 },
         });
         expect(send).toHaveBeenCalledTimes(store.isCluster ? 3 : 1);
       });
@@ -137,12 +139,21 @@ for (const target of targets) {
         }
       });
 
-      it('a full sweep leaves no key behind', async () => {
+      it('a full sweep leaves only the outbox and the last-seen keys, each with its own TTL', async () => {
         for (let i = 0; i < 20; i++) await store.setPage(ref(`u${i % 7}`), PAGE, i % 2 === 0, T0);
-        const swept = await store.sweepAll(Number.MAX_SAFE_INTEGER, 3);
+        const swept = await sweepAll(store, Number.MAX_SAFE_INTEGER, 3);
         expect(swept.expired).toHaveLength(20);
         expect(new Set(swept.offline).size).toBe(7);
-        expect(await keysOf(store)).toEqual([]);
+        const left = await keysOf(store);
+        const kinds = new Set(left.map((key) => /:\{\d+\}:(\w+)/.exec(key)?.[1]));
+        expect([...kinds].sort()).toEqual(['l', 'o', 'od']);
+        expect(left.filter((key) => /:l:/.test(key))).toHaveLength(7);
+        const { outboxTtlMs, outboxLeaseMs, lastSeenRetentionMs } = store.durations;
+        for (const key of left) {
+          const ttl = await client.pttl(key);
+          const max = /:l:/.test(key) ? lastSeenRetentionMs : outboxTtlMs + outboxLeaseMs;
+          expect(ttl > max - 60_000 && ttl <= max, key).toBe(true);
+        }
       });
 
       it('stores pages compactly: a user with one connection and a 150-byte page fits the budget', async () => {
@@ -152,7 +163,7 @@ for (const target of targets) {
         const [userKey, , recordKey] = store.keys.keysOf(a.userId, a.connectionId);
         const hash = await client.hgetall(userKey as string);
         expect(Object.keys(hash).sort()).toEqual(
-          [`c:${a.connectionId}`, 'L', 't0', 'u0', 'u1'].sort(),
+          [`c:${a.connectionId}`, 'L', 'a', 'n', 't0', 'u0', 'u1'].sort(),
         );
         expect(await client.object('ENCODING', userKey as string)).toBe('listpack');
         expect(await client.get(recordKey as string)).toBe(store.keys.owner(a.userId));
@@ -179,7 +190,7 @@ for (const target of targets) {
           new Map([['alice', { page: shorter, latestPage: shorter }]]),
         );
         const fields = Object.keys(await client.hgetall(store.keys.userKey('alice')));
-        expect(fields.sort()).toEqual([`c:${a.connectionId}`, 'L', 't0', 'u0'].sort());
+        expect(fields.sort()).toEqual([`c:${a.connectionId}`, 'L', 'a', 'n', 't0', 'u0'].sort());
         await store.setPage(a, { url: '', title: '' }, true, T0 + 3);
         expect(await store.presenceOf(['alice'])).toEqual(
           new Map([['alice', { page: HIDDEN_PAGE, latestPage: shorter }]]),
@@ -218,7 +229,7 @@ for (const target of targets) {
           }
           work.push(...touches, ...batches);
           await Promise.all(work);
-          const drained = await store.sweepAll(CUTOFF, 50);
+          const drained = await sweepAll(store, CUTOFF, 50);
           const expired = [
             ...(await Promise.all(batches)).flatMap((b) => b.expired),
             ...drained.expired,
@@ -272,6 +283,36 @@ for (const target of targets) {
         expect(await store.presenceOf(['', 'x'.repeat(500)])).toEqual(new Map());
       });
 
+      it('counts the connections of a hash written before the kept count once, then keeps it', async () => {
+        const [a1, a2, a3] = [ref('legacy'), ref('legacy'), ref('legacy')];
+        for (const r of [a1, a2, a3]) await store.addConnection(r, T0);
+        // The layout before the count: no `n`, no `a`.
+        await client.hdel(store.keys.userKey('legacy'), 'n', 'a');
+        expect(await store.removeConnection(a1.connectionId)).toEqual({
+          userId: 'legacy',
+          userOffline: false,
+        });
+        expect(await client.hget(store.keys.userKey('legacy'), 'n')).toBe('2');
+        await client.hdel(store.keys.userKey('legacy'), 'n', 'a');
+        await store.touch(ref('legacy'), T0 + 1);
+        expect(await client.hget(store.keys.userKey('legacy'), 'n')).toBe('3');
+        const batch = await store.sweep(T0 + 1, 10);
+        expect(batch.expired.map((r) => r.connectionId).sort()).toEqual(
+          [a2.connectionId, a3.connectionId].sort(),
+        );
+        expect(batch.offline).toEqual([]);
+      });
+
+      it('drops the records of connections the cap evicted', async () => {
+        const [a1, a2] = [ref('capped'), ref('capped')];
+        await store.addConnection(a1, T0);
+        expect((await store.addConnection(a2, T0 + 1, { maxConnections: 1 })).evicted).toEqual([
+          a1.connectionId,
+        ]);
+        expect(await client.exists(store.keys.connectionKey(a1.connectionId))).toBe(0);
+        expect(await store.userOfConnection(a2.connectionId)).toBe('capped');
+      });
+
       it('moves a connection id reused by another user away from its first owner', async () => {
         const a = ref('alice');
         await store.setPage(a, PAGE, true, T0);
@@ -313,7 +354,7 @@ describe.skipIf(targets[0]?.skip !== undefined)('RedisPresenceStore client owner
   });
 
   it.skipIf(targets[1]?.skip !== undefined)(
-    'clear() on a lazily created cluster client finds the masters first',
+    'clearStore on a lazily created cluster client finds the masters first',
     async () => {
       const prefix = freshPrefix('lazy-cluster');
       const writer = new RedisPresenceStore({ client: clusterClient(), keyPrefix: prefix });
@@ -324,7 +365,7 @@ describe.skipIf(targets[0]?.skip !== undefined)('RedisPresenceStore client owner
         clusterNodes: [{ host: '127.0.0.1', port: 7101 }],
         keyPrefix: prefix,
       });
-      await lazy.clear();
+      await clearStore(lazy);
       expect(await keysOf(writer)).toEqual([]);
       await lazy.close();
       await writer.client.quit();

@@ -12,6 +12,6 @@ export type {
   FriendGraphSuiteOptions,
 } from './friend-graph-suite.js';
 export { describeFriendGraph } from './friend-graph-suite.js';
-export type { PresenceStoreSuiteOptions } from './presence-store-suite.js';
 export { describePresenceStore } from './presence-store-suite.js';
 export type { PresenceStoreFactory, PresenceStoreHandle } from './store-handle.js';
+export type { PresenceStoreSuiteOptions } from './suite-fixtures.js';

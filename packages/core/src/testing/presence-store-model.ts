@@ -1,96 +1,78 @@
 import * as fc from 'fast-check';
 import { expect } from 'vitest';
 import { type ConnectionRef, HIDDEN_PAGE, type OnlineRecord, type Page } from '../model.js';
-import type { PresenceStore } from '../ports.js';
+import type { DurablePresenceStore, OutboxEntry, PresenceStore } from '../ports.js';
+import { CONNECTIONS, Model, USERS, userOf } from './presence-store-reference.js';
 import { openStore, type PresenceStoreFactory } from './store-handle.js';
 
-const USERS = ['m-alice', 'm-"bob"', 'm-{carol}'] as const;
-/** Each connection belongs to one user for the whole run, as API Gateway ids do. */
-const CONNECTIONS: readonly ConnectionRef[] = [
-  { userId: 'm-alice', connectionId: 'mA0=' },
-  { userId: 'm-alice', connectionId: 'mA1=' },
-  { userId: 'm-"bob"', connectionId: 'mB0=' },
-  { userId: 'm-"bob"', connectionId: 'mB1=' },
-  { userId: 'm-{carol}', connectionId: 'mC0=' },
-];
 const PAGES: readonly Page[] = [
   HIDDEN_PAGE,
   { url: 'https://github.com/presence', title: 'GitHub' },
   { url: 'https://foo.github.io/a?b="c"', title: 'Foo "ü" 😀' },
 ];
-/** Time steps between operations; writes never go back in time. */
+/** Time steps between operations; writes never go back in time. 60 s passes the 30 s lease. */
 const STEPS = [0, 1, 1_000, 60_000] as const;
 /** How far before `now` a sweep cuts (negative: after `now`, sweeping everything). */
 const SWEEP_BACK = [-1, 0, 1, 1_000, 60_000, 120_000] as const;
 
 /** One operation of a random sequence. */
 type Op =
-  | { kind: 'add' | 'touch' | 'remove'; conn: number; step: number }
+  | { kind: 'add'; conn: number; cap: number | null; step: number }
+  | { kind: 'touch'; conn: number; step: number }
+  | { kind: 'remove'; conn: number; userAction: boolean; step: number }
   | { kind: 'setPage'; conn: number; page: number; shared: boolean; step: number }
-  | { kind: 'sweep'; back: number; limit: number; step: number };
+  | { kind: 'sweep'; back: number; limit: number; step: number }
+  | { kind: 'claim'; limit: number; step: number }
+  | { kind: 'ack'; pick: number; step: number };
 
+const connArb = fc.nat(CONNECTIONS.length - 1);
+const stepArb = fc.constantFrom(...STEPS);
 const opArb: fc.Arbitrary<Op> = fc.oneof(
   fc.record({
-    kind: fc.constantFrom('add' as const, 'touch' as const, 'remove' as const),
-    conn: fc.nat(CONNECTIONS.length - 1),
-    step: fc.constantFrom(...STEPS),
+    kind: fc.constant('add' as const),
+    conn: connArb,
+    cap: fc.option(fc.integer({ min: 1, max: 2 })),
+    step: stepArb,
+  }),
+  fc.record({ kind: fc.constant('touch' as const), conn: connArb, step: stepArb }),
+  fc.record({
+    kind: fc.constant('remove' as const),
+    conn: connArb,
+    userAction: fc.boolean(),
+    step: stepArb,
   }),
   fc.record({
     kind: fc.constant('setPage' as const),
-    conn: fc.nat(CONNECTIONS.length - 1),
+    conn: connArb,
     page: fc.nat(PAGES.length - 1),
     shared: fc.boolean(),
-    step: fc.constantFrom(...STEPS),
+    step: stepArb,
   }),
   fc.record({
     kind: fc.constant('sweep' as const),
     back: fc.constantFrom(...SWEEP_BACK),
     limit: fc.integer({ min: 1, max: 6 }),
-    step: fc.constantFrom(...STEPS),
+    step: stepArb,
   }),
+  fc.record({
+    kind: fc.constant('claim' as const),
+    limit: fc.integer({ min: 1, max: 3 }),
+    step: stepArb,
+  }),
+  fc.record({ kind: fc.constant('ack' as const), pick: fc.nat(20), step: stepArb }),
 );
 
-/** The reference: the PresenceStore contract in a few lines of plain maps. */
-class Model {
-  readonly lastSeen = new Map<string, number>();
-  readonly users = new Map<string, { page: Page; latestPage: Page | null }>();
-
-  upsert(ref: ConnectionRef, now: number): boolean {
-    const known = this.lastSeen.has(ref.connectionId);
-    this.lastSeen.set(ref.connectionId, now);
-    if (!this.users.has(ref.userId))
-      this.users.set(ref.userId, { page: HIDDEN_PAGE, latestPage: null });
-    return known;
-  }
-
-  remove(connectionId: string): { userId: string; userOffline: boolean } | undefined {
-    if (!this.lastSeen.delete(connectionId)) return undefined;
-    const userId = userOf(connectionId);
-    const userOffline = this.connectionsOf(userId).length === 0;
-    if (userOffline) this.users.delete(userId);
-    return { userId, userOffline };
-  }
-
-  connectionsOf(userId: string): string[] {
-    return CONNECTIONS.filter((c) => c.userId === userId && this.lastSeen.has(c.connectionId)).map(
-      (c) => c.connectionId,
-    );
-  }
-}
-
-function userOf(connectionId: string): string {
-  return (CONNECTIONS.find((c) => c.connectionId === connectionId) as ConnectionRef).userId;
-}
-
 async function expectSameState(
-  store: PresenceStore,
+  store: DurablePresenceStore,
   model: Model,
   step: string,
   now: number,
 ): Promise<void> {
   const unknown = ['m-nobody'];
   const presence = await store.presenceOf([...USERS, ...unknown]);
-  const expected = new Map<string, OnlineRecord>(model.users);
+  const expected = new Map<string, OnlineRecord>(
+    [...model.users].map(([u, r]) => [u, { page: r.page, latestPage: r.latestPage }]),
+  );
   expect(new Map(presence), `presenceOf after ${step}`).toEqual(expected);
   const connections = await store.connectionsOf([...USERS, ...unknown]);
   const sorted = new Map([...connections].map(([u, ids]) => [u, [...ids].sort()]));
@@ -121,54 +103,139 @@ async function expectSameState(
       `userOfConnection(${connectionId}) after ${step}`,
     ).toBe(model.lastSeen.has(connectionId) ? userId : undefined);
   }
+  expect(await store.lastSeenOf([...USERS, ...unknown]), `lastSeenOf after ${step}`).toEqual(
+    model.lastSeenOf,
+  );
+}
+
+/** Learns the store's claim token of an entry the model recorded, after checking its content. */
+function learn(model: Model, entry: OutboxEntry | undefined, label: string): string {
+  const expected = model.outbox.get(entry?.userId ?? '');
+  expect(entry, `${label}: outbox entry`).toBeDefined();
+  expect(entry?.lastActivity, `${label}: last activity of ${entry?.userId}`).toBe(
+    expected?.lastActivity,
+  );
+  if (expected !== undefined && entry !== undefined) expected.claim = entry.claim;
+  return entry?.claim ?? '';
+}
+
+async function runSweep(
+  store: DurablePresenceStore,
+  model: Model,
+  op: Extract<Op, { kind: 'sweep' }>,
+  now: number,
+  label: string,
+  sweepLimitIsApproximate: boolean,
+  issued: OutboxEntry[],
+): Promise<void> {
+  const cutoff = now - op.back;
+  const stale = new Set([...model.lastSeen].filter(([, t]) => t < cutoff).map(([id]) => id));
+  const batch = await store.sweep(cutoff, op.limit, { now });
+  const ids = batch.expired.map((r) => r.connectionId);
+  expect(new Set(ids).size, `${label}: expired ids are distinct`).toBe(ids.length);
+  for (const ref of batch.expired) {
+    expect(stale.has(ref.connectionId), `${label}: ${ref.connectionId} was stale`).toBe(true);
+    expect(ref.userId, `${label}: user of ${ref.connectionId}`).toBe(userOf(ref.connectionId));
+  }
+  if (!sweepLimitIsApproximate) expect(ids.length, `${label}: limit`).toBeLessThanOrEqual(op.limit);
+  if (ids.length < stale.size) expect(batch.more, `${label}: more`).toBe(true);
+  if (stale.size > 0) expect(ids.length, `${label}: progress`).toBeGreaterThan(0);
+  const offline = new Set<string>();
+  for (const id of ids) if (model.remove(id, now, undefined)?.userOffline) offline.add(userOf(id));
+  expect(new Set(batch.offline), `${label}: offline users`).toEqual(offline);
+  expect(batch.offline.length, `${label}: offline users are distinct`).toBe(offline.size);
+  const announced = batch.announcements ?? [];
+  expect(new Set(announced.map((e) => e.userId)), `${label}: announcements`).toEqual(offline);
+  for (const entry of announced) {
+    learn(model, entry, label);
+    issued.push(entry);
+  }
+}
+
+async function runOutboxOp(
+  store: DurablePresenceStore,
+  model: Model,
+  op: Extract<Op, { kind: 'claim' | 'ack' }>,
+  now: number,
+  label: string,
+  issued: OutboxEntry[],
+): Promise<void> {
+  if (op.kind === 'ack') {
+    const entry = issued[op.pick % Math.max(1, issued.length)];
+    if (entry === undefined) return;
+    const pending = model.outbox.get(entry.userId);
+    const matches = pending !== undefined && pending.claim === entry.claim;
+    expect(await store.ackOutbox([entry]), label).toBe(matches ? 1 : 0);
+    if (matches) model.outbox.delete(entry.userId);
+    return;
+  }
+  const claimable = new Set(model.claimable(now));
+  const claimed = await store.claimOutbox(now, op.limit);
+  const users = claimed.map((e) => e.userId);
+  expect(new Set(users).size, `${label}: claimed users are distinct`).toBe(users.length);
+  for (const user of users) expect(claimable.has(user), `${label}: ${user} claimable`).toBe(true);
+  expect(users.length, `${label}: claimed count`).toBe(Math.min(op.limit, claimable.size));
+  for (const entry of claimed) {
+    const pending = model.outbox.get(entry.userId);
+    learn(model, entry, label);
+    if (pending !== undefined) pending.due = now + model.leaseMs;
+    issued.push(entry);
+  }
 }
 
 async function runSequence(
-  store: PresenceStore,
+  store: DurablePresenceStore,
   ops: readonly Op[],
-  sweepLimitIsApproximate: boolean,
+  check: PresenceStoreModelCheck,
 ): Promise<void> {
-  const model = new Model();
+  const model = new Model(check.outboxLeaseMs);
+  const issued: OutboxEntry[] = [];
   let now = 1_700_000_000_000;
   for (const [index, op] of ops.entries()) {
     now += op.step;
     const label = `step ${index} ${JSON.stringify(op)}`;
     if (op.kind === 'sweep') {
-      const cutoff = now - op.back;
-      const stale = new Set([...model.lastSeen].filter(([, t]) => t < cutoff).map(([id]) => id));
-      const batch = await store.sweep(cutoff, op.limit);
-      const ids = batch.expired.map((r) => r.connectionId);
-      expect(new Set(ids).size, `${label}: expired ids are distinct`).toBe(ids.length);
-      for (const ref of batch.expired) {
-        expect(stale.has(ref.connectionId), `${label}: ${ref.connectionId} was stale`).toBe(true);
-        expect(ref.userId, `${label}: user of ${ref.connectionId}`).toBe(userOf(ref.connectionId));
-      }
-      if (!sweepLimitIsApproximate)
-        expect(ids.length, `${label}: limit`).toBeLessThanOrEqual(op.limit);
-      if (ids.length < stale.size) expect(batch.more, `${label}: more`).toBe(true);
-      if (stale.size > 0) expect(ids.length, `${label}: progress`).toBeGreaterThan(0);
-      const offline = new Set<string>();
-      for (const id of ids) if (model.remove(id)?.userOffline) offline.add(userOf(id));
-      expect(new Set(batch.offline), `${label}: offline users`).toEqual(offline);
-      expect(batch.offline.length, `${label}: offline users are distinct`).toBe(offline.size);
+      await runSweep(store, model, op, now, label, check.sweepLimitIsApproximate, issued);
+    } else if (op.kind === 'claim' || op.kind === 'ack') {
+      await runOutboxOp(store, model, op, now, label, issued);
     } else {
       const ref = CONNECTIONS[op.conn] as ConnectionRef;
       if (op.kind === 'remove') {
-        expect(await store.removeConnection(ref.connectionId), label).toEqual(
-          model.remove(ref.connectionId),
+        const result = await store.removeConnection(ref.connectionId, {
+          now,
+          userAction: op.userAction,
+        });
+        const expected = model.remove(ref.connectionId, now, op.userAction ? now : undefined);
+        expect(result && { userId: result.userId, userOffline: result.userOffline }, label).toEqual(
+          expected && { userId: expected.userId, userOffline: expected.userOffline },
         );
+        if (expected?.userOffline && result?.announcement !== undefined) {
+          issued.push(result.announcement);
+        }
+        if (expected?.userOffline) learn(model, result?.announcement, label);
       } else if (op.kind === 'setPage') {
         const page = PAGES[op.page] as Page;
         const result = await store.setPage(ref, page, op.shared, now);
-        const wasRegistered = model.upsert(ref, now);
+        const { known } = model.upsert(ref, now, undefined);
         const user = model.users.get(ref.userId) as { page: Page; latestPage: Page | null };
         user.page = page;
         if (op.shared && page.url !== '') user.latestPage = page;
-        expect(result, label).toEqual({ wasRegistered, latestPage: user.latestPage });
+        expect(result, label).toEqual({ wasRegistered: known, latestPage: user.latestPage });
+      } else if (op.kind === 'add') {
+        const cap = op.cap ?? undefined;
+        const result = await store.addConnection(
+          ref,
+          now,
+          cap === undefined ? {} : { maxConnections: cap },
+        );
+        const { known, evicted } = model.upsert(ref, now, cap);
+        expect(result, label).toEqual(
+          evicted.length > 0 ? { wasRegistered: known, evicted } : { wasRegistered: known },
+        );
       } else {
-        const result =
-          op.kind === 'add' ? await store.addConnection(ref, now) : await store.touch(ref, now);
-        expect(result, label).toEqual({ wasRegistered: model.upsert(ref, now) });
+        expect(await store.touch(ref, now), label).toEqual({
+          wasRegistered: model.upsert(ref, now, undefined).known,
+        });
       }
     }
     await expectSameState(store, model, label, now);
@@ -181,11 +248,15 @@ export interface PresenceStoreModelCheck {
   readonly seed?: number;
   readonly maxOps: number;
   readonly sweepLimitIsApproximate: boolean;
+  /** The store's outbox lease (ms). */
+  readonly outboxLeaseMs: number;
 }
 
 /**
- * Runs random sequences of add / remove / touch / setPage / sweep against a fresh store per run and
- * against the reference model, comparing every result and the whole observable state after each step.
+ * Runs random sequences of add (with a connection cap) / remove / touch / setPage / sweep and of
+ * outbox claims and acknowledgements against a fresh store per run and against the reference model,
+ * comparing every result and the whole observable state (presence, connections, last seen) after
+ * each step.
  */
 export async function checkAgainstModel(
   makeStore: PresenceStoreFactory,
@@ -195,7 +266,7 @@ export async function checkAgainstModel(
     fc.asyncProperty(fc.array(opArb, { minLength: 1, maxLength: check.maxOps }), async (ops) => {
       const { store, dispose } = await openStore(makeStore);
       try {
-        await runSequence(store, ops, check.sweepLimitIsApproximate);
+        await runSequence(store as PresenceStore as DurablePresenceStore, ops, check);
       } finally {
         await dispose();
       }

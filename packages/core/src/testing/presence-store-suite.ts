@@ -1,72 +1,29 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { type ConnectionRef, HIDDEN_PAGE, type Page } from '../model.js';
+import { HIDDEN_PAGE } from '../model.js';
 import type { PresenceStore, SweepBatch } from '../ports.js';
+import { limitTests } from './limits-suite.js';
+import { outboxTests } from './outbox-suite.js';
 import { checkAgainstModel } from './presence-store-model.js';
+import { recoveryTests } from './recovery-suite.js';
 import { openStore, type PresenceStoreFactory } from './store-handle.js';
-
-/** Options of {@link describePresenceStore}; each one is a named opt-out or a knob. */
-export interface PresenceStoreSuiteOptions {
-  /**
-   * Makes every TTL of the store elapse (advance the store's fake clock past `ttlMs`, or shorten and
-   * wait out the backend's key TTLs). Without it the TTL test is skipped, and says so in its name:
-   * a backend whose TTLs cannot be forced cheaply covers them in its own tests.
-   */
-  readonly ttl?: { readonly expire: () => Promise<void> };
-  /**
-   * Set when one `sweep(cutoff, limit)` call may remove more than `limit` connections (a store that
-   * sweeps several buckets per call, each up to `limit`). The suite then checks only that repeated
-   * calls drain every stale connection and make progress. @default false
-   */
-  readonly sweepLimitIsApproximate?: boolean;
-  /** Random sequences the model-based test runs; `0` skips it (state why in your test file). @default 60 */
-  readonly modelRuns?: number;
-  /** Longest random sequence of the model-based test. @default 20 */
-  readonly modelMaxOps?: number;
-  /** fast-check seed, to replay a failure the model-based test reported. */
-  readonly modelSeed?: number;
-  /** Timeout of the model-based test, in ms. @default 60_000 */
-  readonly modelTimeoutMs?: number;
-}
-
-/** What every group of tests receives: the current test's store and the suite's inputs. */
-interface SuiteContext {
-  store(): PresenceStore;
-  readonly makeStore: PresenceStoreFactory;
-  readonly options: PresenceStoreSuiteOptions;
-}
-
-const T0 = 1_700_000_000_000;
-const ALICE = 'alice';
-const BOB = `o'brien"bob"`;
-const CAROL = 'carol-ünïcødé-用户-😀';
-const DAVE = '{dave}:tag';
-const LONG = `google_${'1'.repeat(121)}`;
-
-const PAGE_A: Page = { url: 'https://github.com/presence/core', title: 'GitHub' };
-const PAGE_B: Page = { url: 'https://foo.github.io/a?b="c"&d=é', title: 'Foo "ü" {x} 😀' };
-const PAGE_C: Page = { url: 'https://www.bbc.co.uk/news', title: 'BBC' };
-
-let connectionCounter = 0;
-/** A connection of `userId` with a fresh API Gateway-like id (letters, digits, `=`, `_`, `-`). */
-function conn(userId: string): ConnectionRef {
-  connectionCounter += 1;
-  return { userId, connectionId: `L0SM${connectionCounter.toString(36)}cOFvH_c-CIhw=` };
-}
-
-const sortedIds = (ids: readonly string[] | undefined) =>
-  ids === undefined ? undefined : [...ids].sort();
-const expiredIds = (batch: SweepBatch) => batch.expired.map((r) => r.connectionId).sort();
-
-/** Sweeps at `cutoff` until `more` is false (bounded), returning every batch. */
-async function drain(store: PresenceStore, cutoff: number, limit: number): Promise<SweepBatch[]> {
-  const batches: SweepBatch[] = [];
-  for (let i = 0; i < 100; i++) {
-    const batch = await store.sweep(cutoff, limit);
-    batches.push(batch);
-    if (!batch.more) return batches;
-  }
-  throw new Error(`sweep(${cutoff}, ${limit}) still reported more after 100 calls`);
-}
+import {
+  ALICE,
+  BOB,
+  CAROL,
+  conn,
+  DAVE,
+  drain,
+  expiredIds,
+  LONG,
+  PAGE_A,
+  PAGE_B,
+  PAGE_C,
+  type PresenceStoreSuiteOptions,
+  removal,
+  type SuiteContext,
+  sortedIds,
+  T0,
+} from './suite-fixtures.js';
 
 function connectionTests(ctx: SuiteContext): void {
   describe('connections', () => {
@@ -97,7 +54,7 @@ function connectionTests(ctx: SuiteContext): void {
       const store = ctx.store();
       const c = conn(ALICE);
       await store.addConnection(c, T0);
-      expect(await store.removeConnection(c.connectionId)).toEqual({
+      expect(removal(await store.removeConnection(c.connectionId))).toEqual({
         userId: ALICE,
         userOffline: true,
       });
@@ -172,7 +129,7 @@ function multiConnectionTests(ctx: SuiteContext): void {
         new Map([[ALICE, { page: PAGE_A, latestPage: PAGE_A }]]),
       );
 
-      expect(await store.removeConnection(c2.connectionId)).toEqual({
+      expect(removal(await store.removeConnection(c2.connectionId))).toEqual({
         userId: ALICE,
         userOffline: true,
       });
@@ -500,7 +457,11 @@ function liveUsersTests(ctx: SuiteContext): void {
 function sweepTests(ctx: SuiteContext): void {
   describe('sweep', () => {
     it('an empty store sweeps to nothing', async () => {
-      expect(await ctx.store().sweep(T0, 100)).toEqual({ expired: [], offline: [], more: false });
+      expect(await ctx.store().sweep(T0, 100)).toMatchObject({
+        expired: [],
+        offline: [],
+        more: false,
+      });
     });
 
     it('removes last-seen strictly before the cutoff: cutoff - 1 goes, cutoff and cutoff + 1 stay', async () => {
@@ -646,7 +607,9 @@ function raceTests(ctx: SuiteContext): void {
       ]);
       const removed = results.filter((r) => r !== undefined);
       expect(removed).toHaveLength(3);
-      expect(removed.filter((r) => r.userOffline)).toEqual([{ userId: ALICE, userOffline: true }]);
+      expect(removed.filter((r) => r.userOffline).map(removal)).toEqual([
+        { userId: ALICE, userOffline: true },
+      ]);
       expect(await store.presenceOf([ALICE])).toEqual(new Map());
     });
 
@@ -748,12 +711,13 @@ function modelTests(ctx: SuiteContext): void {
     return;
   }
   it(
-    `matches the reference model on ${numRuns} random sequences of add/remove/touch/setPage/sweep`,
+    `matches the reference model on ${numRuns} random sequences of add/remove/touch/setPage/sweep/claim/ack`,
     async () => {
       await checkAgainstModel(ctx.makeStore, {
         numRuns,
         maxOps: ctx.options.modelMaxOps ?? 20,
         sweepLimitIsApproximate: ctx.options.sweepLimitIsApproximate ?? false,
+        outboxLeaseMs: ctx.options.outboxLeaseMs ?? 30_000,
         ...(ctx.options.modelSeed === undefined ? {} : { seed: ctx.options.modelSeed }),
       });
     },
@@ -799,6 +763,9 @@ export function describePresenceStore(
     sweepTests(ctx);
     raceTests(ctx);
     ttlTests(ctx);
+    outboxTests(ctx);
+    limitTests(ctx);
+    recoveryTests(ctx);
     modelTests(ctx);
   });
 }

@@ -1,5 +1,6 @@
 import { FakeClock } from '@presence/core/testing';
 import type { RedisPresenceStore } from '@presence/redis';
+import { clearStore } from '@presence/redis/testing';
 import {
   createHandlers,
   createLogger,
@@ -106,7 +107,7 @@ export async function createWorld(label: string): Promise<World> {
     async close() {
       await Promise.all(variants.map((v) => v.close()));
       await runtime.close();
-      await store.clear();
+      await clearStore(store);
       await store.close();
       await database.drop();
       await Promise.all([gateway.stop(), issuer.stop()]);
