@@ -41,6 +41,8 @@ export type {
   Clock,
   ConnectionNotifier,
   FriendGraph,
+  FriendsAndSettings,
+  FriendsWithProfiles,
   Logger,
   NotifyReport,
   PresenceStore,

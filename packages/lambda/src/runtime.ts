@@ -355,6 +355,8 @@ function deferGraph(build: () => Promise<FriendGraph>): FriendGraph {
     areFriends: (a, b) => call((g) => g.areFriends(a, b)),
     profilesOf: (ids) => call((g) => g.profilesOf(ids)),
     sharingSettingsOf: (id) => call((g) => g.sharingSettingsOf(id)),
+    friendsAndSettingsOf: (id) => call((g) => g.friendsAndSettingsOf(id)),
+    friendsWithProfilesOf: (id) => call((g) => g.friendsWithProfilesOf(id)),
     close: async () => {
       await built?.close?.();
     },
