@@ -1,3 +1,5 @@
+export type { FriendCacheOptions } from './caching-friend-graph.js';
+export { CachingFriendGraph, withFriendCache } from './caching-friend-graph.js';
 export { systemClock } from './clock.js';
 export { domainOfHostname, registrableDomain } from './domain.js';
 export type { PresenceErrorCode, PresenceErrorOptions } from './errors.js';
@@ -17,8 +19,18 @@ export {
   StoreUnavailableError,
   UnauthorizedError,
 } from './errors.js';
+export type { FriendCache, FriendCacheLookup } from './friend-cache.js';
+export {
+  DEFAULT_INVALIDATION_WINDOW_MS,
+  friendCacheEntry,
+  friendCacheId,
+  friendCacheIds,
+  friendCacheTtl,
+} from './friend-cache.js';
 export type { PresenceLimits } from './limits.js';
 export { assertConnectionId, assertUserId, DEFAULT_LIMITS } from './limits.js';
+export type { MemoryFriendCacheOptions } from './memory/friend-cache.js';
+export { MemoryFriendCache } from './memory/friend-cache.js';
 export { MemoryFriendGraph } from './memory/friend-graph.js';
 export type { SentFrame } from './memory/notifier.js';
 export { MemoryNotifier } from './memory/notifier.js';

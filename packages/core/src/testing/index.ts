@@ -1,4 +1,6 @@
 export { FakeClock } from './fake-clock.js';
+export type { FriendCacheFactory, FriendCacheHandle } from './friend-cache-suite.js';
+export { describeFriendCache } from './friend-cache-suite.js';
 export type {
   FriendGraphFactory,
   FriendGraphHandle,
