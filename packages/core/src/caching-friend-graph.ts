@@ -43,9 +43,6 @@ function checkTtlSeconds(ttlSeconds: number): void {
 
 const silent: Logger = { debug() {}, info() {}, warn() {}, error() {} };
 
-/** A miss that must not be filled: the cache could not be read. */
-const UNREADABLE: FriendCacheLookup = { hit: false, version: '' };
-
 /**
  * A {@link FriendGraph} that serves each user's accepted friends and own sharing settings from a
  * {@link FriendCache} for `ttlSeconds`, reading `graph` on a miss (one query, then one cache
@@ -79,10 +76,11 @@ export class CachingFriendGraph implements FriendGraph {
   }
 
   async friendsAndSettingsOf(userId: string): Promise<FriendsAndSettings> {
-    const lookup = (await this.#lookup([userId])).get(userId) ?? UNREADABLE;
-    if (lookup.hit) return { friends: [...lookup.entry.friends], settings: lookup.entry.settings };
+    // No answer at all: the cache could not be read, so nothing is filled either.
+    const lookup = (await this.#lookup([userId])).get(userId);
+    if (lookup?.hit) return { friends: [...lookup.entry.friends], settings: lookup.entry.settings };
     const fresh = await this.#graph.friendsAndSettingsOf(userId);
-    if (lookup.version !== '') await this.#fill(userId, fresh, lookup.version);
+    if (lookup !== undefined) await this.#fill(userId, fresh, lookup.version);
     return fresh;
   }
 

@@ -248,6 +248,26 @@ describe('CachingFriendGraph', () => {
     expect(warnings).toEqual([{ op: 'friend-cache', operation: 'set', code: 'store_unavailable' }]);
   });
 
+  it('fills on a miss whatever the version looks like, an empty one included', async () => {
+    const { graph: inner, reads } = changingGraph(FRIENDS);
+    const memory = new MemoryFriendCache();
+    const emptyVersions: FriendCache = {
+      getMany: async (ids) => {
+        const found = await memory.getMany(ids);
+        for (const [id, lookup] of found)
+          if (!lookup.hit) found.set(id, { hit: false, version: '' });
+        return found;
+      },
+      // Maps the empty version back to the memory cache's own (never invalidated here: '0').
+      set: async (id, entry, version, ttl) => version === '' && memory.set(id, entry, '0', ttl),
+      invalidate: (ids) => memory.invalidate(ids),
+    };
+    const graph = new CachingFriendGraph(inner, { cache: emptyVersions, ttlSeconds: 60 });
+    await graph.friendsOf('alice');
+    await graph.friendsOf('alice');
+    expect(reads).toEqual(['friendsAndSettingsOf']);
+  });
+
   it('bad ids fail with InvalidInputError, not a fallback', async () => {
     const { source, graph } = setup();
     await expect(graph.friendsAndSettingsOf('')).rejects.toSatisfy(InvalidInputError.isInstance);

@@ -6,3 +6,4 @@ export {
 } from './key-layout.js';
 export type { RedisPresenceStoreOptions, SweepAllResult } from './redis-presence-store.js';
 export { DEFAULT_REDIS_TTL_MS, RedisPresenceStore } from './redis-presence-store.js';
+export { RedisFriendCache, type RedisFriendCacheOptions } from './redis-friend-cache.js';
