@@ -4,6 +4,6 @@ export {
   fnv1a32,
   RedisKeyLayout,
 } from './key-layout.js';
+export { RedisFriendCache, type RedisFriendCacheOptions } from './redis-friend-cache.js';
 export type { RedisPresenceStoreOptions, SweepAllResult } from './redis-presence-store.js';
 export { DEFAULT_REDIS_TTL_MS, RedisPresenceStore } from './redis-presence-store.js';
-export { RedisFriendCache, type RedisFriendCacheOptions } from './redis-friend-cache.js';
