@@ -93,6 +93,8 @@ export class WebSocketGateway {
     perMessageDeflate: false,
   });
   readonly #live = new Map<string, LiveConnection>();
+  /** Every accepted socket until its 'close' event (a socket being closed has left #live). */
+  readonly #open = new Set<Promise<void>>();
   readonly #pending = new Set<Promise<unknown>>();
   readonly #idleMs: number;
   /** Every handler invocation goes through it; one connection's frames run one after the other. */
@@ -131,9 +133,13 @@ export class WebSocketGateway {
    * the frame failed, and a retry would send it twice). {@link settle} waits for the write.
    */
   post(connectionId: string, data: Buffer): PostOutcome {
+    return this.postText(connectionId, data.toString('utf8'));
+  }
+
+  /** {@link post} of a frame already in text form: the in-process notifier's path. */
+  postText(connectionId: string, text: string): PostOutcome {
     const live = this.#live.get(connectionId);
     if (live === undefined || live.socket.readyState !== live.socket.OPEN) return 'gone';
-    const text = data.toString('utf8');
     this.#track(
       new Promise<void>((resolve) => {
         // An error here means the socket is closing: the frame goes with it, as on API Gateway.
@@ -176,13 +182,18 @@ export class WebSocketGateway {
     while (this.#pending.size > 0) await Promise.allSettled([...this.#pending]);
   }
 
-  /** Closes every socket with 1001 and waits for their `$disconnect` (bounded by `timeoutMs`). */
+  /**
+   * Closes every socket with 1001 and waits, bounded by `timeoutMs`, until each has closed (a
+   * client that does not answer the close frame is cut after 2 s) and its `$disconnect` has run,
+   * with whatever those runs announce: the backends can be closed after this.
+   */
   async close(timeoutMs = 5000): Promise<void> {
     this.#closing = true;
     // Paused sockets would not read the clients' close frames.
     this.#setReading(true);
     for (const live of this.#live.values()) this.#closeLive(live, 1001, 'Going away', 'shutdown');
-    const drained = Promise.allSettled([...this.#pending]);
+    // A socket's 'close' queues its $disconnect before these resolve: settle() then waits for it.
+    const drained = Promise.all([...this.#open]).then(() => this.settle());
     let timer: NodeJS.Timeout | undefined;
     const bound = new Promise<void>((resolve) => {
       timer = setTimeout(resolve, timeoutMs);
@@ -291,6 +302,10 @@ export class WebSocketGateway {
       // After the connection's queued frames, as API Gateway's $disconnect comes last.
       this.#track(this.#disconnect(facts, code, why));
     });
+    // After the handler above: by the time this resolves, the $disconnect is in #pending.
+    const open = new Promise<void>((resolve) => socket.once('close', () => resolve()));
+    this.#open.add(open);
+    void open.then(() => this.#open.delete(open));
   }
 
   #onMessage(live: LiveConnection, data: RawData, isBinary: boolean): void {
