@@ -49,6 +49,7 @@ export const API_GATEWAY_LIKE_LATENCY_MS = 20;
 export const SECTIONS = [
   'limit',
   'postgres',
+  'work',
   'handlers',
   'legacy',
   'sweep',
