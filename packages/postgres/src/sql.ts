@@ -93,14 +93,18 @@ export function buildQueries(names: ResolvedNames): FriendGraphQueries {
   const friendsAndSettingsOf = [
     `SELECT u.${id} IS NOT NULL AS known, u.${q(c.shareMode)} AS share_mode,`,
     `  u.${q(c.domainAllowArray)} AS domain_allow_array, u.${q(c.domainDenyArray)} AS domain_deny_array,`,
-    `  ARRAY(${friendSet.join(' ')}) AS friend_ids`,
+    '  ARRAY(',
+    ...friendSet.map((line) => `    ${line}`),
+    '  ) AS friend_ids',
     `FROM (SELECT $1::text AS id) AS me LEFT JOIN ${U} AS u ON u.${id} = me.id`,
   ].join('\n');
 
   // GET /presence in one query: the caller and the friend set, each LEFT JOINed to its profile
   // (one primary-key lookup per row), so a friend without a profile is still listed.
   const friendsWithProfilesOf = [
-    `WITH friend AS (${friendSet.join(' ')})`,
+    'WITH friend AS (',
+    ...friendSet.map((line) => `  ${line}`),
+    ')',
     `SELECT w.id AS user_id, w.is_friend, u.${id} IS NOT NULL AS known,`,
     `  u.${q(c.firstName)} AS first_name, u.${q(c.lastName)} AS last_name,`,
     `  u.${q(c.profileImageExtension)} AS profile_image_extension`,
