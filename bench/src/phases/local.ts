@@ -1,6 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createRequire } from 'node:module';
-import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { loadavg } from 'node:os';
+import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import type { FriendGraph, Logger, PresenceStore } from '@presence/core';
 import { Redis } from 'ioredis';
 import { loadLocal, loadPostgres, loadRedis, reason } from '../adapters.js';
@@ -48,6 +49,7 @@ type ChildMessage =
       p50Ms: number;
       p99Ms: number;
       rss: number;
+      cpuCores: number;
     };
 
 /** Resolves with the child's next message of `type` (rejects on an error message or exit). */
@@ -78,6 +80,52 @@ function nextMessage<T extends ChildMessage['type']>(
   });
 }
 
+/**
+ * Mean duration of each store and graph method the handlers call, to tell where an invocation
+ * waits (bench-side wrappers; the adapters are unchanged).
+ */
+class CallTimes {
+  readonly #totals = new Map<string, { calls: number; ms: number }>();
+
+  /** A proxy of `target` timing every method that returns a promise. */
+  wrap<T extends object>(label: string, target: T): T {
+    return new Proxy(target, {
+      get: (object, property, receiver) => {
+        const value = Reflect.get(object, property, receiver);
+        if (typeof value !== 'function') return value;
+        return (...args: unknown[]) => {
+          const started = performance.now();
+          const result = (value as (...a: unknown[]) => unknown).apply(object, args);
+          if (!(result instanceof Promise)) return result;
+          const done = () => this.#add(`${label}.${String(property)}`, performance.now() - started);
+          result.then(done, done);
+          return result;
+        };
+      },
+    });
+  }
+
+  reset(): void {
+    this.#totals.clear();
+  }
+
+  summary(): string {
+    return [...this.#totals]
+      .map(
+        ([name, t]) =>
+          `${name} ${formatNumber(t.ms / t.calls)} (${t.calls.toLocaleString('en-US')})`,
+      )
+      .join(', ');
+  }
+
+  #add(name: string, ms: number): void {
+    const total = this.#totals.get(name) ?? { calls: 0, ms: 0 };
+    total.calls += 1;
+    total.ms += ms;
+    this.#totals.set(name, total);
+  }
+}
+
 /** What one delivery's run measured, for the target lines. */
 interface LocalRun {
   readonly lost: number;
@@ -104,6 +152,8 @@ export async function measureLocal(ctx: BenchContext): Promise<void> {
   }
   const inproc = await runLocal(ctx, 'inproc');
   const http = await runLocal(ctx, 'http');
+  // Beside them, not judged: in process with the friend-list cache in front of PostgreSQL.
+  await runLocal(ctx, 'inproc', true);
   const seconds = ctx.options.wsMs / 1000;
   const beside = (run: LocalRun | undefined, what: (r: LocalRun) => string) =>
     run === undefined ? 'not measured' : what(run);
@@ -143,20 +193,35 @@ export async function measureLocal(ctx: BenchContext): Promise<void> {
 async function runLocal(
   ctx: BenchContext,
   delivery: 'inproc' | 'http',
+  friendCache = false,
 ): Promise<LocalRun | undefined> {
   const clients = ctx.options.wsClients;
   const local = (await loadLocal()) as unknown as LocalModule;
   const { RedisPresenceStore } = await loadRedis();
   const { PostgresFriendGraph } = await loadPostgres();
   const redis = new Redis({ port: ctx.redisPort, host: '127.0.0.1' });
-  const store = new RedisPresenceStore({
-    client: redis,
-    keyPrefix: `${ctx.prefix}-ws-${delivery}`,
-  });
-  const graph = new PostgresFriendGraph({
-    connectionString: `postgres://${PG_CONFIG.user}@${PG_CONFIG.host}:${PG_CONFIG.port}/${PG_CONFIG.database}`,
-    schema: ctx.schema,
-  });
+  const calls = new CallTimes();
+  const store = calls.wrap(
+    'store',
+    new RedisPresenceStore({
+      client: redis,
+      keyPrefix: `${ctx.prefix}-ws-${delivery}${friendCache ? '-cache' : ''}`,
+    }),
+  );
+  const rawGraph: FriendGraph = calls.wrap(
+    'graph',
+    new PostgresFriendGraph({
+      connectionString: `postgres://${PG_CONFIG.user}@${PG_CONFIG.host}:${PG_CONFIG.port}/${PG_CONFIG.database}`,
+      schema: ctx.schema,
+    }),
+  );
+  // The friend cache as the bench sets it up (presence-local has no option for it yet): every
+  // user's friends and settings read once, then from the cache.
+  let graph = rawGraph;
+  if (friendCache) {
+    const { MemoryFriendCache, withFriendCache } = await import('@presence/core');
+    graph = withFriendCache(rawGraph, { cache: new MemoryFriendCache(), ttlSeconds: 300 });
+  }
   const server = await local.startLocalPresence({
     port: 0,
     sweepIntervalSeconds: 0,
@@ -201,14 +266,22 @@ async function runLocal(
 
     const serverRss: number[] = [process.memoryUsage().rss];
     const clientRss: number[] = [];
+    const loadAtStart = loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' ');
     const run = startProgress(
       `${clients} clients updating every ~${UPDATE_EVERY_MS / 1000} s, delivery ${delivery}`,
     );
     loopDelay.enable();
+    calls.reset();
+    const cpuBefore = process.cpuUsage();
+    const wallBefore = performance.now();
     const started = Date.now();
+    const queuedSamples: number[] = [];
     const onProgress = (message: ChildMessage) => {
       if (message.type !== 'progress') return;
       serverRss.push(process.memoryUsage().rss);
+      queuedSamples.push(server.invocations?.queued ?? 0);
       clientRss.push(message.rss);
       const queued = server.invocations?.queued;
       run.update(
@@ -234,6 +307,8 @@ async function runLocal(
     child.send({ type: 'drain', deadlineMs: lastSend + DRAIN_MS });
     const final = await result;
     loopDelay.disable();
+    const cpu = process.cpuUsage(cpuBefore);
+    const serverCores = (cpu.user + cpu.system) / 1000 / (performance.now() - wallBefore);
     child.off('message', onProgress);
     serverRss.push(process.memoryUsage().rss);
     clientRss.push(final.rss);
@@ -260,12 +335,12 @@ async function runLocal(
     const loopP99 = loopDelay.percentile(99) / 1e6;
     ctx.report.add({
       section: 'local',
-      name: `${clients} WebSocket clients, update every ~3 s (local runtime, ${delivery === 'inproc' ? 'in-process delivery' : '--delivery http, AWS SDK client'})`,
+      name: `${clients} WebSocket clients, update every ~3 s (local runtime, ${delivery === 'inproc' ? 'in-process delivery' : '--delivery http, AWS SDK client'}${friendCache ? ', friend cache 300 s' : ''})`,
       callers: clients,
       opsPerSec: sentAll.sent / seconds,
       p50Ms: final.p50Ms,
       p99Ms: final.p99Ms,
-      note: `ops/s = updates/s asked; p50/p99 send → friend receipt; ${final.received.toLocaleString('en-US')} of ${final.expected.toLocaleString('en-US')} frames received (${Math.round(sentAll.received / seconds).toLocaleString('en-US')}/s during the run, ${Math.round(final.expected / seconds).toLocaleString('en-US')}/s asked), LOST ${lost} after ${drainSeconds} s of drain (max ${DRAIN_MS / 1000} s); RSS server ${series(serverRss)} MiB (last quarter ÷ second quarter ${formatNumber(1 + rssGrowth)}×), clients (own process) ${series(clientRss)} MiB; server event-loop delay p99 ${formatNumber(loopP99)} ms`,
+      note: `ops/s = updates/s asked; p50/p99 send → friend receipt; ${final.received.toLocaleString('en-US')} of ${final.expected.toLocaleString('en-US')} frames received (${Math.round(sentAll.received / seconds).toLocaleString('en-US')}/s during the run, ${Math.round(final.expected / seconds).toLocaleString('en-US')}/s asked), LOST ${lost} after ${drainSeconds} s of drain (max ${DRAIN_MS / 1000} s); RSS server ${series(serverRss)} MiB (last quarter ÷ second quarter ${formatNumber(1 + rssGrowth)}×), clients (own process) ${series(clientRss)} MiB; server event-loop delay p99 ${formatNumber(loopP99)} ms, server CPU ${formatNumber(serverCores)} cores (run + drain), clients ${formatNumber(final.cpuCores)} cores; invocations queued (per second) max ${Math.max(0, ...queuedSamples)}, mean ${formatNumber(queuedSamples.reduce((a, b) => a + b, 0) / Math.max(1, queuedSamples.length))}; mean ms per call: ${calls.summary()}; load average at start ${loadAtStart}`,
     });
     return { lost, p99Ms: final.p99Ms, rssGrowth };
   } catch (error) {

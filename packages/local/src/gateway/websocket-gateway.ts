@@ -96,6 +96,9 @@ export class WebSocketGateway {
   /** Every accepted socket until its 'close' event (a socket being closed has left #live). */
   readonly #open = new Set<Promise<void>>();
   readonly #pending = new Set<Promise<unknown>>();
+  /** Frames handed to sockets and not written yet (a counter: one promise per frame cost CPU). */
+  #writing = 0;
+  readonly #writeWaiters: Array<() => void> = [];
   readonly #idleMs: number;
   /** Every handler invocation goes through it; one connection's frames run one after the other. */
   readonly #invocations: InvocationQueue;
@@ -133,19 +136,19 @@ export class WebSocketGateway {
    * the frame failed, and a retry would send it twice). {@link settle} waits for the write.
    */
   post(connectionId: string, data: Buffer): PostOutcome {
-    return this.postText(connectionId, data.toString('utf8'));
+    return this.postFrame(connectionId, data);
   }
 
-  /** {@link post} of a frame already in text form: the in-process notifier's path. */
-  postText(connectionId: string, text: string): PostOutcome {
+  /**
+   * {@link post} without the HTTP request: the in-process notifier's path. `data` is the frame's
+   * UTF-8 text, sent as a text frame; one buffer may go to many sockets (nothing writes into it).
+   */
+  postFrame(connectionId: string, data: Buffer): PostOutcome {
     const live = this.#live.get(connectionId);
     if (live === undefined || live.socket.readyState !== live.socket.OPEN) return 'gone';
-    this.#track(
-      new Promise<void>((resolve) => {
-        // An error here means the socket is closing: the frame goes with it, as on API Gateway.
-        live.socket.send(text, () => resolve());
-      }),
-    );
+    this.#writing += 1;
+    // An error here means the socket is closing: the frame goes with it, as on API Gateway.
+    live.socket.send(data, { binary: false }, () => this.#written());
     return 'delivered';
   }
 
@@ -179,7 +182,10 @@ export class WebSocketGateway {
    * every frame posted to `@connections` has been written to its socket.
    */
   async settle(): Promise<void> {
-    while (this.#pending.size > 0) await Promise.allSettled([...this.#pending]);
+    while (this.#pending.size > 0 || this.#writing > 0) {
+      if (this.#pending.size > 0) await Promise.allSettled([...this.#pending]);
+      else await new Promise<void>((resolve) => this.#writeWaiters.push(resolve));
+    }
   }
 
   /**
@@ -202,6 +208,11 @@ export class WebSocketGateway {
     clearTimeout(timer);
     for (const live of this.#live.values()) live.socket.terminate();
     this.#wss.close();
+  }
+
+  #written(): void {
+    this.#writing -= 1;
+    if (this.#writing === 0) for (const wake of this.#writeWaiters.splice(0)) wake();
   }
 
   #track<T>(work: Promise<T>): void {
