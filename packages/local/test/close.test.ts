@@ -1,8 +1,13 @@
 import { randomBytes } from 'node:crypto';
-import { MemoryPresenceStore, type PresenceStore } from '@presence/core';
+import {
+  type FriendGraph,
+  MemoryFriendGraph,
+  MemoryPresenceStore,
+  type PresenceStore,
+} from '@presence/core';
 import { Redis } from 'ioredis';
 import { describe, expect, it } from 'vitest';
-import { startLocalPresence } from '../src/index.js';
+import { demoSeed, startLocalPresence } from '../src/index.js';
 import { REDIS_URL, realBackendProblem } from './support/backends.js';
 import { TestClient, within } from './support/ws-client.js';
 
@@ -96,6 +101,61 @@ describe('presence-local close()', () => {
     expect(await memory.connectionsOf(['alice', 'bob'])).toEqual(new Map());
     for (const client of clients)
       expect((await within(client.closed, client.label)).code).toBe(1001);
+    expect(warnings).toEqual([]);
+  });
+
+  it('drops messages still waiting for a slot and runs every $disconnect', async () => {
+    // Prepare: one invocation at a time, and an update-presence read the test holds.
+    const seed = await demoSeed();
+    const inner = new MemoryFriendGraph(seed);
+    let open!: () => void;
+    const gate = new Promise<void>((resolve) => {
+      open = resolve;
+    });
+    let reads = 0;
+    const held =
+      <T>(read: () => Promise<T>) =>
+      async (): Promise<T> => {
+        reads += 1;
+        await gate;
+        return read();
+      };
+    const graph: FriendGraph = {
+      friendsOf: (id) => held(() => inner.friendsOf(id))(),
+      friendsAndSettingsOf: (id) => held(() => inner.friendsAndSettingsOf(id))(),
+      sharingSettingsOf: (id) => inner.sharingSettingsOf(id),
+      friendsOfMany: (ids) => inner.friendsOfMany(ids),
+      areFriends: (a, b) => inner.areFriends(a, b),
+      profilesOf: (ids) => inner.profilesOf(ids),
+      friendsWithProfilesOf: (id) => inner.friendsWithProfilesOf(id),
+    };
+    const store = new MemoryPresenceStore();
+    const warnings: Warned[] = [];
+    const local = await startLocalPresence({
+      port: 0,
+      sweepIntervalSeconds: 0,
+      keyFile: false,
+      seed,
+      graph,
+      store,
+      maxConcurrentInvocations: 1,
+      logger: recordingLogger(warnings),
+    });
+    const alice = await TestClient.open(local.wsUrl, await local.issueToken('alice'), 'alice');
+    const bob = await TestClient.open(local.wsUrl, await local.issueToken('bob'), 'bob');
+    await local.settle();
+    for (let i = 0; i < 3; i += 1) alice.update(`https://github.com/${i}`, `page ${i}`);
+    await until(() => reads === 1 && local.invocations.queued === 2, 'one update held, two queued');
+
+    // Act
+    const closing = local.close();
+    open();
+    await within(closing, 'close()');
+
+    // Assess: the two queued updates never reached the handlers; both users went offline.
+    expect(reads).toBe(1);
+    expect(await store.connectionsOf(['alice', 'bob'])).toEqual(new Map());
+    expect((await within(bob.closed, 'bob')).code).toBe(1001);
     expect(warnings).toEqual([]);
   });
 

@@ -191,7 +191,8 @@ export class WebSocketGateway {
   /**
    * Closes every socket with 1001 and waits, bounded by `timeoutMs`, until each has closed (a
    * client that does not answer the close frame is cut after 2 s) and its `$disconnect` has run,
-   * with whatever those runs announce: the backends can be closed after this.
+   * with whatever those runs announce: the backends can be closed after this. Messages still
+   * queued for a slot are dropped (their handlers never run); invocations already running finish.
    */
   async close(timeoutMs = 5000): Promise<void> {
     this.#closing = true;
@@ -344,7 +345,11 @@ export class WebSocketGateway {
       routeKey === '$default' ? 'default' : ROUTES[routeKey as keyof typeof ROUTES];
     let requestId = '';
     try {
-      const result = (await this.#invocations.run(live.facts.connectionId, () => {
+      const result = (await this.#invocations.run(live.facts.connectionId, async () => {
+        // Shutting down: a message still waiting for a slot is dropped (its socket is closing and
+        // its $disconnect, queued behind it, takes the user offline), so close() is not held by a
+        // backlog and no handler runs after the backends close.
+        if (this.#closing) return { statusCode: 410 } satisfies RouteResult;
         const event = messageEvent(this.#options.api(), live.facts, routeKey, body, Date.now());
         requestId = (event.requestContext as { requestId: string }).requestId;
         return handlers[method](event as never);
