@@ -51,6 +51,7 @@ const silent: Logger = { debug() {}, info() {}, warn() {}, error() {} };
  * filled: the sweep's users are going offline). Profiles are not cached: `profilesOf` and
  * `friendsWithProfilesOf` always read the graph.
  *
+ * - Concurrent reads of one user share one cache lookup and, on a miss, one graph query.
  * - {@link invalidate} (a friendship between two users changed, or a user's settings did) makes
  *   the next read of those users fresh; a read already in flight does not put its answer back.
  * - An unreachable cache is not an outage: reads fall back to the graph (a `warn` per failure);
@@ -62,6 +63,8 @@ export class CachingFriendGraph implements FriendGraph {
   readonly #cache: FriendCache;
   readonly #ttlMs: number;
   readonly #log: Logger;
+  /** Reads of one user in progress, shared by concurrent callers. */
+  readonly #inFlight = new Map<string, Promise<FriendsAndSettings>>();
 
   /** @throws ConfigError when `ttlSeconds` is not a positive whole number (use {@link withFriendCache} for 0) */
   constructor(graph: FriendGraph, options: FriendCacheOptions) {
@@ -76,12 +79,20 @@ export class CachingFriendGraph implements FriendGraph {
   }
 
   async friendsAndSettingsOf(userId: string): Promise<FriendsAndSettings> {
-    // No answer at all: the cache could not be read, so nothing is filled either.
-    const lookup = (await this.#lookup([userId])).get(userId);
-    if (lookup?.hit) return { friends: [...lookup.entry.friends], settings: lookup.entry.settings };
-    const fresh = await this.#graph.friendsAndSettingsOf(userId);
-    if (lookup !== undefined) await this.#fill(userId, fresh, lookup.version);
-    return fresh;
+    // Concurrent reads of one user share one lookup (and, on a miss, one graph query): the
+    // service's friendsOf and sharingSettingsOf side by side, a burst of a user's tabs.
+    let pending = this.#inFlight.get(userId);
+    if (pending === undefined) {
+      const load = this.#load(userId);
+      pending = load;
+      this.#inFlight.set(userId, load);
+      const forget = () => {
+        if (this.#inFlight.get(userId) === load) this.#inFlight.delete(userId);
+      };
+      load.then(forget, forget);
+    }
+    const value = await pending;
+    return { friends: [...value.friends], settings: value.settings };
   }
 
   async friendsOf(userId: string): Promise<string[]> {
@@ -128,12 +139,24 @@ export class CachingFriendGraph implements FriendGraph {
 
   /** Drops the cached entries of these users (see {@link FriendGraph.invalidate}). */
   async invalidate(userIds: readonly string[]): Promise<void> {
+    // Reads started from now on must not join one that began before the change.
+    if (Array.isArray(userIds)) for (const id of userIds) this.#inFlight.delete(id);
     await this.#cache.invalidate(userIds);
   }
 
   /** Closes the graph and the cache (each releases only what it created). */
   async close(): Promise<void> {
     await Promise.all([this.#graph.close?.(), this.#cache.close?.()]);
+  }
+
+  /** One user's entry from the cache, or from the graph (then filled) on a miss. */
+  async #load(userId: string): Promise<FriendsAndSettings> {
+    // No answer at all: the cache could not be read, so nothing is filled either.
+    const lookup = (await this.#lookup([userId])).get(userId);
+    if (lookup?.hit) return lookup.entry;
+    const fresh = await this.#graph.friendsAndSettingsOf(userId);
+    if (lookup !== undefined) await this.#fill(userId, fresh, lookup.version);
+    return fresh;
   }
 
   /** The cache's answers; when it is unreachable, every id is an unfillable miss. */

@@ -162,6 +162,33 @@ describe('CachingFriendGraph', () => {
     expect(source.reads).toEqual(['friendsWithProfilesOf', 'friendsWithProfilesOf', 'profilesOf']);
   });
 
+  it('concurrent reads of one user share one graph query on a miss', async () => {
+    const { source, graph } = setup();
+    const [friends, settings, both] = await Promise.all([
+      graph.friendsOf('alice'),
+      graph.sharingSettingsOf('alice'),
+      graph.friendsAndSettingsOf('alice'),
+    ]);
+    expect(sorted(friends)).toEqual(['bob', 'carol']);
+    expect(settings).toEqual(SHARING);
+    expect(sorted(both.friends)).toEqual(['bob', 'carol']);
+    expect(source.reads).toEqual(['friendsAndSettingsOf']);
+  });
+
+  it('a read that starts after an invalidation does not join one from before it', async () => {
+    const { source, graph } = setup();
+    const release = source.hold();
+    const before = graph.friendsAndSettingsOf('alice');
+    await new Promise((resolve) => setImmediate(resolve));
+    await graph.invalidate?.(['alice', 'bob']);
+    source.change(UNFRIENDED);
+    const after = graph.friendsAndSettingsOf('alice');
+    release();
+    expect((await before).friends).toContain('bob');
+    expect((await after).friends).toEqual(['carol']);
+    expect(source.reads).toEqual(['friendsAndSettingsOf', 'friendsAndSettingsOf']);
+  });
+
   it('without an invalidation, serves an unfriended user until the TTL', async () => {
     const { clock, source, graph } = setup(FRIENDS, 60);
     await graph.friendsAndSettingsOf('alice');
