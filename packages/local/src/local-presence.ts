@@ -1,12 +1,5 @@
-import {
-  Agent,
-  createServer,
-  type IncomingMessage,
-  type Server,
-  type ServerResponse,
-} from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { ApiGatewayManagementApiClient } from '@aws-sdk/client-apigatewaymanagementapi';
 import {
   type Clock,
   ConfigError,
@@ -19,7 +12,6 @@ import {
   type SweepReport,
 } from '@presence/core';
 import {
-  createApiGatewayNotifier,
   createHandlers,
   createLogger,
   createRuntime,
@@ -28,11 +20,12 @@ import {
 } from '@presence/lambda';
 import { createDevEndpoints } from './dev-endpoints.js';
 import { createConnectionsEndpoint } from './gateway/connections-endpoint.js';
+import { describe } from './gateway/edge-responses.js';
 import { type GatewayIdentity, lambdaContext, scheduledEvent } from './gateway/events.js';
 import type { GatewayHandlers } from './gateway/handlers.js';
-import { createInProcessNotifier } from './gateway/in-process-notifier.js';
+import { createLocalNotifier, type LocalNotifier } from './gateway/local-notifier.js';
 import { createRestGateway } from './gateway/rest-gateway.js';
-import { describe, WebSocketGateway } from './gateway/websocket-gateway.js';
+import { WebSocketGateway } from './gateway/websocket-gateway.js';
 import { createLocalIssuer, type IssueTokenOptions, type LocalIssuer } from './issuer.js';
 import { demoSeed } from './seed.js';
 import { serveDemoFile } from './static-files.js';
@@ -308,8 +301,7 @@ export async function startLocalPresence(
   ];
 
   let runtime: PresenceRuntime;
-  let managementClient: ApiGatewayManagementApiClient | undefined;
-  const agent = new Agent({ keepAlive: true, maxSockets: 64 });
+  let localNotifier: LocalNotifier | undefined;
   try {
     issuer = await createLocalIssuer({ issuer: url, keyFile: options.keyFile ?? false });
     const config = parseConfig({
@@ -328,34 +320,15 @@ export async function startLocalPresence(
       CORS_ALLOWED_ORIGINS: corsOrigins.join(','),
       AWS_REGION: API_TEMPLATE.region,
     });
-    const localCredentials = { accessKeyId: 'PRESENCELOCAL', secretAccessKey: 'presence-local' };
-    // In process (the default), frames go straight to the gateway's sockets. Over HTTP,
-    // GATEWAY_TRANSPORT (env) picks the handlers' transport as on Lambda: the SDK client (built
-    // here only for it) or the opt-in signed-HTTP one, both through this server's @connections.
-    if (delivery === 'http' && config.gatewayTransport === 'sdk') {
-      managementClient = new ApiGatewayManagementApiClient({
-        endpoint: url,
-        region: API_TEMPLATE.region,
-        // The local @connections endpoint does not check signatures; the SDK needs something to sign with.
-        credentials: localCredentials,
-        requestHandler: { httpAgent: agent, connectionTimeout: 2000, requestTimeout: 5000 },
-        maxAttempts: 2,
-        // As the notifier's own client: one resolved middleware stack, not one per frame.
-        cacheMiddleware: true,
-      });
-    }
-    const notifier =
-      delivery === 'inproc'
-        ? createInProcessNotifier(gateway)
-        : managementClient === undefined
-          ? createApiGatewayNotifier({
-              endpoint: url,
-              region: API_TEMPLATE.region,
-              transport: 'signed-http',
-              credentials: localCredentials,
-              logger,
-            })
-          : createApiGatewayNotifier({ endpoint: url, client: managementClient, logger });
+    localNotifier = createLocalNotifier({
+      delivery,
+      gatewayTransport: config.gatewayTransport,
+      url,
+      region: API_TEMPLATE.region,
+      gateway,
+      logger,
+    });
+    const notifier = localNotifier.notifier;
     const store =
       options.store ??
       (redisUrl === undefined
@@ -376,7 +349,7 @@ export async function startLocalPresence(
     resolveHandlers(createHandlers(runtime) as unknown as GatewayHandlers);
   } catch (error) {
     rejectHandlers(error);
-    agent.destroy();
+    localNotifier?.destroy();
     await new Promise<void>((resolve) => server.close(() => resolve()));
     throw error;
   }
@@ -451,8 +424,7 @@ export async function startLocalPresence(
           server.closeAllConnections();
         });
         await runtime.close();
-        managementClient?.destroy();
-        agent.destroy();
+        localNotifier?.destroy();
       })();
       return closing;
     },
