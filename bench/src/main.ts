@@ -26,6 +26,7 @@ import { measureLocal } from './phases/local.js';
 import { measureMemory } from './phases/memory.js';
 import { measurePostgres } from './phases/postgres.js';
 import { measureSweepScaling } from './phases/sweep-scaling.js';
+import { measureWork } from './phases/work.js';
 import { type DedicatedRedis, startDedicatedRedis, unlinkByPattern } from './redis-tools.js';
 import { Report, renderTargets } from './report.js';
 import { renderMarkdownTable } from './table.js';
@@ -103,6 +104,7 @@ async function main(options: BenchOptions): Promise<number> {
   if (runs(options, 'limit')) await phase('limit', 'physical limits', () => measureLimits(ctx));
   if (runs(options, 'postgres'))
     await phase('postgres', 'friend graph queries', () => measurePostgres(ctx));
+  if (runs(options, 'work')) await phase('work', 'work per operation', () => measureWork(ctx));
   if (
     runs(options, 'handlers') ||
     runs(options, 'legacy') ||
@@ -144,6 +146,14 @@ async function main(options: BenchOptions): Promise<number> {
     '',
     renderMarkdownTable(report.rows),
     '',
+    ...report.tables.flatMap((table) => [
+      `## ${table.title}`,
+      '',
+      table.intro,
+      '',
+      table.markdown,
+      '',
+    ]),
     '## Targets',
     '',
     ...report.targetNotes.flatMap((note) => [note, '']),

@@ -49,6 +49,7 @@ export const API_GATEWAY_LIKE_LATENCY_MS = 20;
 export const SECTIONS = [
   'limit',
   'postgres',
+  'work',
   'handlers',
   'legacy',
   'sweep',
@@ -67,7 +68,9 @@ export const USAGE = `usage: pnpm bench [--quick] [--users N] [--phase-seconds S
   --gateway-latency-ms N the @connections stand-in answers each POST/DELETE after N ms (default 0);
                          post-heavy phases also run at ${API_GATEWAY_LIKE_LATENCY_MS} ms (API Gateway-like latency)
   --only a,b             run only these sections
-  --no-local             skip the WebSocket phase of the local runtime`;
+  --no-local             skip the WebSocket phase of the local runtime
+  --ws-clients N         WebSocket clients of the local-runtime phase (default 1000, quick 100)
+  --ws-seconds S         length of each local-runtime run (default 60, quick 5)`;
 
 /** Parses CLI arguments into options; throws with a message naming the bad argument. */
 export function parseOptions(argv: readonly string[]): BenchOptions {
@@ -79,7 +82,14 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
     if (v === undefined || v.startsWith('--')) throw new Error(`${name} needs a value`);
     return v;
   };
-  const withValue = ['--users', '--phase-seconds', '--gateway-latency-ms', '--only'];
+  const withValue = [
+    '--users',
+    '--phase-seconds',
+    '--gateway-latency-ms',
+    '--only',
+    '--ws-clients',
+    '--ws-seconds',
+  ];
   const known = new Set(['--quick', '--no-local', '--help', ...withValue]);
   for (const [i, arg] of argv.entries()) {
     const prev = argv[i - 1];
@@ -121,8 +131,8 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
     sweepCompareUsers: quick ? 50 : 2_000,
     fullSweepUsers: quick ? 0 : Math.min(users, 100_000),
     memoryUsers: quick ? 5_000 : 100_000,
-    wsClients: noLocal ? 0 : quick ? 100 : 1_000,
-    wsMs: quick ? 5_000 : 60_000,
+    wsClients: noLocal ? 0 : Math.round(positive('--ws-clients', quick ? 100 : 1_000)),
+    wsMs: positive('--ws-seconds', quick ? 5 : 60) * 1000,
     gatewayLatencyMs,
     gatewayLatencies: [...new Set([gatewayLatencyMs, API_GATEWAY_LIKE_LATENCY_MS])],
     only,

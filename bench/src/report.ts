@@ -17,6 +17,9 @@ export class Report {
   readonly notes: string[] = [];
   /** Paragraphs printed above the target lines (how they are judged). */
   readonly targetNotes: string[] = [];
+  /** Tables of their own shape, printed after the main table (the work per operation). */
+  readonly tables: { readonly title: string; readonly intro: string; readonly markdown: string }[] =
+    [];
 
   /** Adds a measured row from phase stats. */
   add(row: ReportRow, stats?: PhaseStats): ReportRow {

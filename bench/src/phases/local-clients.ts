@@ -72,8 +72,12 @@ export function clientProcess(): void {
     send({ type: 'connected' });
   };
 
+  let cpuAtStart = process.cpuUsage();
+  let wallAtStart = Date.now();
   const run = (c: Config) => {
     const started = Date.now();
+    cpuAtStart = process.cpuUsage();
+    wallAtStart = started;
     const timers: NodeJS.Timeout[] = [];
     sockets.forEach((ws, u) => {
       const tick = () => {
@@ -106,7 +110,9 @@ export function clientProcess(): void {
     const check = () => {
       if (received >= expected || Date.now() >= deadlineMs) {
         latencies.sort((a, b) => a - b);
+        const cpu = process.cpuUsage(cpuAtStart);
         send({
+          cpuCores: (cpu.user + cpu.system) / 1000 / Math.max(1, Date.now() - wallAtStart),
           type: 'result',
           sent,
           expected,

@@ -28,6 +28,8 @@ export {
   DEFAULT_ACTIVITY_RETENTION_MS,
   MAX_ACTIVITY_PAGE_LIMIT,
 } from './activity-log.js';
+export type { FriendCacheOptions } from './caching-friend-graph.js';
+export { CachingFriendGraph, withFriendCache } from './caching-friend-graph.js';
 export { systemClock } from './clock.js';
 export { domainOfHostname, registrableDomain } from './domain.js';
 export type { PresenceErrorCode, PresenceErrorOptions } from './errors.js';
@@ -49,11 +51,21 @@ export {
   StoreUnavailableError,
   UnauthorizedError,
 } from './errors.js';
+export type { FriendCache, FriendCacheLookup } from './friend-cache.js';
+export {
+  DEFAULT_INVALIDATION_WINDOW_MS,
+  friendCacheEntry,
+  friendCacheId,
+  friendCacheIds,
+  friendCacheTtl,
+} from './friend-cache.js';
 export type { PresenceLimits } from './limits.js';
 export { assertConnectionId, assertUserId, DEFAULT_LIMITS } from './limits.js';
 export type { MemoryActivityLogOptions } from './memory/activity-log.js';
 export { MemoryActivityLog } from './memory/activity-log.js';
 export { assertWriteOptions } from './memory/durable-state.js';
+export type { MemoryFriendCacheOptions } from './memory/friend-cache.js';
+export { MemoryFriendCache } from './memory/friend-cache.js';
 export { MemoryFriendGraph } from './memory/friend-graph.js';
 export type { SentFrame } from './memory/notifier.js';
 export { MemoryNotifier } from './memory/notifier.js';
@@ -84,6 +96,8 @@ export type {
   DurablePresenceStore,
   FrameOptions,
   FriendGraph,
+  FriendsAndSettings,
+  FriendsWithProfiles,
   LastSeenSource,
   Logger,
   NotifyReport,

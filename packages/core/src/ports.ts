@@ -199,6 +199,22 @@ export interface PresenceStore {
   close?(): Promise<void>;
 }
 
+/** What {@link FriendGraph.friendsAndSettingsOf} reads in one query: what update-presence needs. */
+export interface FriendsAndSettings {
+  /** Accepted friends, either direction, deduplicated, never the user. */
+  readonly friends: readonly string[];
+  /** The user's own sharing settings; `undefined` when the user is unknown or the graph keeps none. */
+  readonly settings: SharingSettings | undefined;
+}
+
+/** What {@link FriendGraph.friendsWithProfilesOf} reads in one query: what `GET /presence` needs. */
+export interface FriendsWithProfiles {
+  /** Accepted friends, either direction, deduplicated, never the user. */
+  readonly friends: readonly string[];
+  /** Profiles of the user and of each friend; ids the user service does not know are absent. */
+  readonly profiles: ReadonlyMap<string, UserProfile>;
+}
+
 /**
  * The outbox of offline transitions (DESIGN.md invariant 7), kept by the same backend as the
  * {@link PresenceStore} whose removals write it: `removeConnection` and `sweep` record an entry in the
@@ -338,6 +354,10 @@ export function isSweepMarkers(value: unknown): value is SweepMarkers {
  * - Friends are accepted friendships in either direction, deduplicated, never including the user.
  *   Pending requests do not count.
  * - Unknown user ids are not errors: no friends, no profile, no settings.
+ * - Each method is one query to the backend (none for an empty id list): the combined reads
+ *   {@link friendsAndSettingsOf} and {@link friendsWithProfilesOf} answer a whole request in one.
+ * - A graph may cache (see `CachingFriendGraph`): it then answers from data at most its TTL old,
+ *   and {@link invalidate} makes the next read of the given users fresh.
  * - Backend failures throw {@link GraphUnavailableError} with the driver error as `cause`.
  */
 export interface FriendGraph {
@@ -351,6 +371,25 @@ export interface FriendGraph {
   profilesOf(userIds: readonly string[]): Promise<Map<string, UserProfile>>;
   /** A user's sharing settings; `undefined` when the user is unknown or the graph keeps none. */
   sharingSettingsOf(userId: string): Promise<SharingSettings | undefined>;
+  /**
+   * A user's accepted friends and own sharing settings in one query (update-presence). Same
+   * answers as {@link friendsOf} and {@link sharingSettingsOf}; an unknown user gets
+   * `{ friends: [], settings: undefined }`.
+   */
+  friendsAndSettingsOf(userId: string): Promise<FriendsAndSettings>;
+  /**
+   * A user's accepted friends with the profiles of the user and of every friend in one query
+   * (`GET /presence`). Same answers as {@link friendsOf} then {@link profilesOf} of the user and
+   * the friends; an unknown user gets no friends and no profile.
+   */
+  friendsWithProfilesOf(userId: string): Promise<FriendsWithProfiles>;
+  /**
+   * Forgets what the graph cached about these users: call it with the two users of a friendship
+   * that was accepted or removed, or with a user whose sharing settings changed. Idempotent;
+   * absent on graphs that cache nothing (nothing to forget).
+   * @throws a 503-class error when the cache cannot be reached: the caller should retry
+   */
+  invalidate?(userIds: readonly string[]): Promise<void>;
   /** Releases the backend client if the graph created it. */
   close?(): Promise<void>;
 }

@@ -27,12 +27,16 @@ Options:
   --key-file <file>              token signing key, shared by the server and \`token\`
                                                                                  (default ${defaultKeyFile()})
   --log-level <level>            debug | info | warn | error                     (env LOG_LEVEL, default info)
+  --delivery <inproc|http>       how the handlers' frames reach the sockets: straight to this server's
+                                 sockets, or over HTTP @connections as on AWS     (default inproc)
+  --dev-endpoints                serve GET /dev/token/{userId} and GET /dev/users with a real database too
+                                 (on by default with the demo graph only; loopback Host headers only)
   --expires-in-seconds <n>       token lifetime for \`token\`                     (default 43200)
   -h, --help                     show this help
 
 Environment passed to the handlers as on Lambda: REDIS_URL, REDIS_KEY_PREFIX, REDIS_CLUSTER, DATABASE_URL,
 DB_SCHEMA, DB_SSL, PRESENCE_SWEEP_BATCH_SIZE, LOG_LEVEL, GATEWAY_TRANSPORT (sdk | signed-http: how the handlers
-call this server's @connections endpoint). PRESENCE_LOCAL_HOME moves the key directory.
+call this server's @connections endpoint with --delivery http). PRESENCE_LOCAL_HOME moves the key directory.
 `;
 
 const PASSED_ENV = [
@@ -85,6 +89,8 @@ function parse(argv: readonly string[]) {
       'key-file': { type: 'string' },
       'log-level': { type: 'string' },
       'expires-in-seconds': { type: 'string' },
+      delivery: { type: 'string' },
+      'dev-endpoints': { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -116,11 +122,18 @@ function banner(
     `  REST          GET ${local.url}/presence   GET ${local.url}/presence/{userId}`,
     `  Demo page     ${local.url}/`,
     `  JWKS          ${local.url}/.well-known/jwks.json  (iss ${local.issuer.issuer}, aud ${LOCAL_CLIENT_ID})`,
-    `  @connections  ${local.url}/@connections/{connectionId}  (handlers call it with ${local.gatewayTransport === 'sdk' ? 'the AWS SDK client' : 'the signed-HTTP transport'})`,
+    `  @connections  ${local.url}/@connections/{connectionId}  (${
+      local.delivery === 'inproc'
+        ? 'handlers deliver in process; --delivery http sends through it'
+        : `handlers call it with ${local.gatewayTransport === 'sdk' ? 'the AWS SDK client' : 'the signed-HTTP transport'}`
+    })`,
     `  Store         ${store}`,
     `  Friend graph  ${graph}`,
     `  Timeout       ${timeoutSeconds} s, sweep ${sweepSeconds > 0 ? `every ${sweepSeconds} s` : 'disabled'}`,
-    `  Tokens        presence-local token ${example}${local.port === 3000 ? '' : ` --port ${local.port}`}   (or GET ${local.url}/dev/token/${example}, dev only)`,
+    `  Tokens        presence-local token ${example}${local.port === 3000 ? '' : ` --port ${local.port}`}${local.devEndpoints ? `   (or GET ${local.url}/dev/token/${example}, dev only)` : ''}`,
+    local.devEndpoints
+      ? `  Dev endpoints GET /dev/token/{userId}, GET /dev/users (loopback Host only)`
+      : `  Dev endpoints off (${local.graphKind === 'postgres' ? 'a real database is configured' : 'custom friend graph'}): --dev-endpoints turns them on (the demo page needs them)`,
     `  Demo users    ${users.slice(0, 8).join(', ')}${users.length > 8 ? ', ...' : ''}`,
     '',
     'Ctrl-C stops it.',
@@ -139,6 +152,10 @@ async function start(values: ReturnType<typeof parse>['values']): Promise<void> 
   const seed = values.seed === undefined ? await demoSeed() : await loadSeed(values.seed);
   const redisUrl = values['redis-url'] ?? env.REDIS_URL;
   const databaseUrl = values['database-url'] ?? env.DATABASE_URL;
+  const delivery = values.delivery ?? 'inproc';
+  if (delivery !== 'inproc' && delivery !== 'http') {
+    throw new UsageError(`--delivery must be inproc or http, got "${delivery}"`);
+  }
   const corsOrigins = values['cors-origin']
     ?.flatMap((o) => o.split(','))
     .map((o) => o.trim())
@@ -151,6 +168,8 @@ async function start(values: ReturnType<typeof parse>['values']): Promise<void> 
     seed,
     env,
     keyFile: values['key-file'] ?? defaultKeyFile(),
+    delivery,
+    ...(values['dev-endpoints'] === true ? { devEndpoints: true } : {}),
     ...(redisUrl === undefined ? {} : { redisUrl }),
     ...(databaseUrl === undefined ? {} : { databaseUrl }),
     ...(corsOrigins === undefined

@@ -1,14 +1,6 @@
-import {
-  Agent,
-  createServer,
-  type IncomingMessage,
-  type Server,
-  type ServerResponse,
-} from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { ApiGatewayManagementApiClient } from '@aws-sdk/client-apigatewaymanagementapi';
 import {
-  assertUserId,
   type Clock,
   ConfigError,
   type FriendGraph,
@@ -20,7 +12,6 @@ import {
   type SweepReport,
 } from '@presence/core';
 import {
-  createApiGatewayNotifier,
   createHandlers,
   createLogger,
   createRuntime,
@@ -29,11 +20,14 @@ import {
   type PresenceRuntime,
   parseConfig,
 } from '@presence/lambda';
+import { createDevEndpoints } from './dev-endpoints.js';
 import { createConnectionsEndpoint } from './gateway/connections-endpoint.js';
+import { describe } from './gateway/edge-responses.js';
 import { type GatewayIdentity, lambdaContext, scheduledEvent } from './gateway/events.js';
 import type { GatewayHandlers } from './gateway/handlers.js';
+import { createLocalNotifier, type LocalNotifier } from './gateway/local-notifier.js';
 import { createRestGateway } from './gateway/rest-gateway.js';
-import { describe, WebSocketGateway } from './gateway/websocket-gateway.js';
+import { WebSocketGateway } from './gateway/websocket-gateway.js';
 import { createLocalIssuer, type IssueTokenOptions, type LocalIssuer } from './issuer.js';
 import { demoSeed } from './seed.js';
 import { serveDemoFile } from './static-files.js';
@@ -76,8 +70,22 @@ export interface LocalPresenceOptions {
   readonly corsOrigins?: readonly string[];
   /** Where the token signing key lives; `false` keeps an ephemeral key in memory. @default false */
   readonly keyFile?: string | false;
-  /** Serve `GET /dev/token/{userId}` and `GET /dev/users` (the demo page needs them). @default true */
+  /**
+   * Serve `GET /dev/token/{userId}` (a token for any user id) and `GET /dev/users` (the demo page
+   * needs them), to requests with a loopback `Host` header only. Off by default as soon as the
+   * graph is not the seeded in-memory one (`databaseUrl` or `graph` given): a token for any id of
+   * a real database is a token for a real user.
+   * @default true with the in-memory demo graph, else false
+   */
   readonly devEndpoints?: boolean;
+  /**
+   * How the handlers' frames reach the sockets. `'inproc'`: written straight to this server's own
+   * sockets (a development server needs no HTTP hop to itself). `'http'`: through this server's
+   * `@connections` endpoint with the handlers' real notifier (the AWS SDK client, or the
+   * signed-HTTP transport with `GATEWAY_TRANSPORT=signed-http`), as on AWS.
+   * @default 'inproc'
+   */
+  readonly delivery?: 'inproc' | 'http';
   /**
    * Put the REQUEST authorizer in front of the REST routes, as the PresenceApi construct does.
    * Off by default: the `authorizer` handler of `@presence/lambda` reads the token from
@@ -117,7 +125,11 @@ export interface LocalPresence {
   readonly storeKind: 'memory' | 'redis' | 'custom';
   /** Which friend graph is in use. */
   readonly graphKind: 'memory' | 'postgres' | 'custom';
-  /** How the handlers call `@connections` (`GATEWAY_TRANSPORT` in `env`). */
+  /** How frames reach the sockets: in process, or over HTTP `@connections` (`delivery`). */
+  readonly delivery: 'inproc' | 'http';
+  /** Whether `/dev/token` and `/dev/users` answer (`devEndpoints`). */
+  readonly devEndpoints: boolean;
+  /** How the handlers call `@connections` with `delivery: 'http'` (`GATEWAY_TRANSPORT` in `env`). */
   readonly gatewayTransport: 'sdk' | 'signed-http';
   /** The local token issuer (`iss` = {@link url}). */
   readonly issuer: LocalIssuer;
@@ -136,7 +148,10 @@ export interface LocalPresence {
   readonly invocations: { readonly running: number; readonly queued: number };
   /** Runs the `timeout` handler now (after any run in progress) and returns its report. */
   sweepNow(): Promise<SweepReport>;
-  /** Closes sockets (1001, `$disconnect` run), stops the timer, closes the runtime. Idempotent. */
+  /**
+   * Stops the timer, closes every socket (1001) and waits for their `$disconnect` runs (bounded by
+   * 5 s), then closes the runtime: no `$disconnect` meets a closed store. Idempotent.
+   */
   close(): Promise<void>;
 }
 
@@ -221,12 +236,28 @@ export async function startLocalPresence(
     restAuthorizer: options.restAuthorizer ?? false,
   });
   let issuer: LocalIssuer | undefined;
-  const devEndpoints = options.devEndpoints ?? true;
-  const seedUsers = seed.users.map((u) => ({
-    userId: u.userId,
-    firstName: u.firstName,
-    lastName: u.lastName,
-  }));
+  const delivery = options.delivery ?? 'inproc';
+  if (delivery !== 'inproc' && delivery !== 'http') {
+    throw new ConfigError(`delivery must be "inproc" or "http", got "${String(delivery)}"`);
+  }
+  const demoGraph = databaseUrl === undefined && options.graph === undefined;
+  const devEndpoints = options.devEndpoints ?? demoGraph;
+  const dev = createDevEndpoints(
+    {
+      enabled: devEndpoints,
+      offReason:
+        databaseUrl !== undefined
+          ? 'a real database is configured'
+          : 'a custom friend graph is in use',
+      users: seed.users.map((u) => ({
+        userId: u.userId,
+        firstName: u.firstName,
+        lastName: u.lastName,
+      })),
+      issuer: () => issuer,
+    },
+    sendJson,
+  );
 
   const serve = async (request: IncomingMessage, response: ServerResponse): Promise<void> => {
     if (await connections(request, response)) return;
@@ -236,21 +267,7 @@ export async function startLocalPresence(
       return sendJson(response, 405, { message: 'Method Not Allowed' });
     if (path === '/.well-known/jwks.json' && issuer !== undefined)
       return sendJson(response, 200, issuer.jwks);
-    if (devEndpoints && path === '/dev/users') return sendJson(response, 200, { users: seedUsers });
-    if (devEndpoints && path.startsWith('/dev/token/') && issuer !== undefined) {
-      let userId: string;
-      try {
-        userId = assertUserId(decodeURIComponent(path.slice('/dev/token/'.length)));
-      } catch {
-        return sendJson(response, 400, { message: 'invalid user id' });
-      }
-      const token = await issuer.issueToken(userId);
-      return sendJson(response, 200, {
-        userId,
-        token,
-        devOnly: 'presence-local development token',
-      });
-    }
+    if (await dev(request, response, path)) return;
     if (await serveDemoFile(path, response)) return;
     sendJson(response, 404, { message: 'Not Found' });
   };
@@ -287,8 +304,7 @@ export async function startLocalPresence(
 
   let runtime: PresenceRuntime;
   let config: PresenceConfig;
-  let managementClient: ApiGatewayManagementApiClient | undefined;
-  const agent = new Agent({ keepAlive: true, maxSockets: 64 });
+  let localNotifier: LocalNotifier | undefined;
   try {
     issuer = await createLocalIssuer({ issuer: url, keyFile: options.keyFile ?? false });
     // The handlers' environment, built through the typed contract: a misspelt variable fails to
@@ -310,31 +326,15 @@ export async function startLocalPresence(
       METRICS: 'off',
     } satisfies PresenceEnv;
     config = parseConfig({ ...handlerEnv, AWS_REGION: API_TEMPLATE.region });
-    const localCredentials = { accessKeyId: 'PRESENCELOCAL', secretAccessKey: 'presence-local' };
-    // GATEWAY_TRANSPORT (env) picks the handlers' transport as on Lambda: the SDK client (built
-    // here only for it) or the opt-in signed-HTTP one, both through this server's @connections.
-    if (config.gateway.transport === 'sdk') {
-      managementClient = new ApiGatewayManagementApiClient({
-        endpoint: url,
-        region: API_TEMPLATE.region,
-        // The local @connections endpoint does not check signatures; the SDK needs something to sign with.
-        credentials: localCredentials,
-        requestHandler: { httpAgent: agent, connectionTimeout: 2000, requestTimeout: 5000 },
-        maxAttempts: 2,
-        // As the notifier's own client: one resolved middleware stack, not one per frame.
-        cacheMiddleware: true,
-      });
-    }
-    const notifier =
-      managementClient === undefined
-        ? createApiGatewayNotifier({
-            endpoint: url,
-            region: API_TEMPLATE.region,
-            transport: 'signed-http',
-            credentials: localCredentials,
-            logger,
-          })
-        : createApiGatewayNotifier({ endpoint: url, client: managementClient, logger });
+    localNotifier = createLocalNotifier({
+      delivery,
+      gatewayTransport: config.gateway.transport,
+      url,
+      region: API_TEMPLATE.region,
+      gateway,
+      logger,
+    });
+    const notifier = localNotifier.notifier;
     const store =
       options.store ??
       (redisUrl === undefined
@@ -355,7 +355,7 @@ export async function startLocalPresence(
     resolveHandlers(createHandlers(runtime) as unknown as GatewayHandlers);
   } catch (error) {
     rejectHandlers(error);
-    agent.destroy();
+    localNotifier?.destroy();
     await new Promise<void>((resolve) => server.close(() => resolve()));
     throw error;
   }
@@ -402,6 +402,8 @@ export async function startLocalPresence(
     storeKind: options.store !== undefined ? 'custom' : redisUrl === undefined ? 'memory' : 'redis',
     graphKind:
       options.graph !== undefined ? 'custom' : databaseUrl === undefined ? 'memory' : 'postgres',
+    delivery,
+    devEndpoints,
     gatewayTransport: config.gateway.transport,
     issuer: tokenIssuer,
     runtime,
@@ -428,8 +430,7 @@ export async function startLocalPresence(
           server.closeAllConnections();
         });
         await runtime.close();
-        managementClient?.destroy();
-        agent.destroy();
+        localNotifier?.destroy();
       })();
       return closing;
     },

@@ -45,6 +45,8 @@ describe.skipIf(!built)('presence-local command', () => {
       '--key-file',
       '--log-level',
       '--expires-in-seconds',
+      '--delivery <inproc|http>',
+      '--dev-endpoints',
       'token <userId>',
     ]) {
       expect(run.stdout).toContain(option);
@@ -61,6 +63,12 @@ describe.skipIf(!built)('presence-local command', () => {
     const unknown = spawnSync('node', [CLI, '--nope'], { env, encoding: 'utf8' });
     expect(unknown.status).toBe(2);
     expect(unknown.stderr).toMatch(/--help/);
+    const delivery = spawnSync('node', [CLI, '--delivery', 'carrier-pigeon'], {
+      env,
+      encoding: 'utf8',
+    });
+    expect(delivery.status).toBe(2);
+    expect(delivery.stderr).toMatch(/--delivery must be inproc or http/);
   });
 
   it('starts with embedded defaults, accepts a token from `token`, and stops cleanly on SIGTERM', async () => {
@@ -87,6 +95,8 @@ describe.skipIf(!built)('presence-local command', () => {
       );
       expect(output).toContain('in memory (MemoryPresenceStore)');
       expect(output).toContain('presence-local token');
+      expect(output).toContain('handlers deliver in process');
+      expect(output).toContain('Dev endpoints GET /dev/token/{userId}');
       const port = new URL(url).port;
 
       const token = spawnSync('node', [CLI, 'token', 'alice', '--port', port], {
@@ -108,6 +118,47 @@ describe.skipIf(!built)('presence-local command', () => {
       const exited = new Promise<number | null>((resolve) => server.once('exit', resolve));
       server.kill('SIGTERM');
       expect((await within(client.closed, 'the socket to close on SIGTERM')).code).toBe(1001);
+      expect(await within(exited, 'the server to exit')).toBe(0);
+    } finally {
+      if (server.exitCode === null) server.kill('SIGKILL');
+    }
+  });
+
+  it('with --database-url, says the dev endpoints are off and how to turn them on', async () => {
+    // The graph connects on first use: the server starts and answers without a database.
+    const server: ChildProcess = spawn(
+      'node',
+      [
+        CLI,
+        '--port',
+        '0',
+        '--sweep-interval-seconds',
+        '0',
+        '--database-url',
+        'postgres://presence@127.0.0.1:1/unused',
+      ],
+      { env, stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    try {
+      let output = '';
+      const url = await within(
+        new Promise<string>((resolve, reject) => {
+          server.stdout?.on('data', (chunk: Buffer) => {
+            output += chunk.toString();
+            const match = /running on (http:\/\/127\.0\.0\.1:(\d+))/.exec(output);
+            if (match?.[1] !== undefined && output.includes('Ctrl-C')) resolve(match[1]);
+          });
+          server.once('exit', (code) => reject(new Error(`exited with ${code}: ${output}`)));
+        }),
+        'the startup banner',
+      );
+      expect(output).toMatch(
+        /Dev endpoints off \(a real database is configured\): --dev-endpoints turns them on/,
+      );
+      expect(output).not.toContain('/dev/token/');
+      expect((await fetch(`${url}/dev/users`)).status).toBe(404);
+      const exited = new Promise<number | null>((resolve) => server.once('exit', resolve));
+      server.kill('SIGTERM');
       expect(await within(exited, 'the server to exit')).toBe(0);
     } finally {
       if (server.exitCode === null) server.kill('SIGKILL');

@@ -4,6 +4,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { demoSeed, type LocalPresence, startLocalPresence } from '../src/index.js';
 import {
   type Backend,
+  httpBackend,
   memoryBackend,
   REDIS_URL,
   realBackend,
@@ -13,7 +14,8 @@ import {
 import { type Frame, is, refusedStatus, TestClient, within } from './support/ws-client.js';
 
 // End-to-end: the real @presence/lambda handlers behind the local API Gateway emulation, driven by
-// real `ws` clients and fetch, once with the embedded defaults and once with Redis + PostgreSQL.
+// real `ws` clients and fetch: with the embedded defaults and with Redis + PostgreSQL, each with
+// frames delivered in process (the default) and over HTTP `@connections`.
 
 const problem = await realBackendProblem();
 if (problem !== undefined) {
@@ -27,9 +29,19 @@ const TIMEOUT_SECONDS = 180;
 
 const variants: { name: string; backend: () => Backend; skip: boolean }[] = [
   { name: memoryBackend.name, backend: () => memoryBackend, skip: false },
+  { name: httpBackend.name, backend: () => httpBackend, skip: false },
   // Every flow again with the handlers posting through the signed-HTTP transport.
   { name: signedHttpBackend.name, backend: () => signedHttpBackend, skip: false },
-  { name: 'Redis + PostgreSQL', backend: realBackend, skip: problem !== undefined },
+  {
+    name: 'Redis + PostgreSQL, in-process delivery',
+    backend: () => realBackend('inproc'),
+    skip: problem !== undefined,
+  },
+  {
+    name: 'Redis + PostgreSQL, --delivery http',
+    backend: () => realBackend('http'),
+    skip: problem !== undefined,
+  },
 ];
 
 describe.each(variants)('presence-local end to end: $name', ({ backend: makeBackend, skip }) => {
@@ -92,11 +104,12 @@ describe.each(variants)('presence-local end to end: $name', ({ backend: makeBack
     await backend.cleanup();
   });
 
-  it.skipIf(skip)('uses the backend it was asked for', () => {
-    const real = backend !== memoryBackend && backend !== signedHttpBackend;
+  it.skipIf(skip)('uses the backend and the delivery it was asked for', () => {
+    const real = ![memoryBackend, httpBackend, signedHttpBackend].includes(backend);
     expect(local.storeKind).toBe(real ? 'redis' : 'memory');
     expect(local.graphKind).toBe(real ? 'postgres' : 'memory');
     expect(local.gatewayTransport).toBe(backend === signedHttpBackend ? 'signed-http' : 'sdk');
+    expect(local.delivery).toBe(backend.delivery);
     if (real) expect(REDIS_URL).toMatch(/^redis:/);
   });
 

@@ -6,26 +6,34 @@ import { is, TestClient, within } from './support/ws-client.js';
 // The gateway's queue in front of the handlers, driven through a friend graph the test holds
 // closed: no sleeps, no wall-clock thresholds.
 
-/** A graph whose friendsOf waits until the test opens it, counting calls running at once. */
+/**
+ * A graph whose update-presence read (`friendsOf`, or `friendsAndSettingsOf` once the service reads
+ * both at once) waits until the test opens it, counting calls running at once.
+ */
 function heldGraph(inner: FriendGraph) {
   let open!: () => void;
   const opened = new Promise<void>((resolve) => {
     open = resolve;
   });
   const stats = { running: 0, peak: 0, calls: 0 };
-  const graph: FriendGraph = {
-    friendsOf: async (userId: string) => {
+  const held =
+    <T>(read: () => Promise<T>) =>
+    async (): Promise<T> => {
       stats.calls += 1;
       stats.running += 1;
       stats.peak = Math.max(stats.peak, stats.running);
       await opened;
       stats.running -= 1;
-      return inner.friendsOf(userId);
-    },
+      return read();
+    };
+  const graph: FriendGraph = {
+    friendsOf: (userId) => held(() => inner.friendsOf(userId))(),
+    friendsAndSettingsOf: (userId) => held(() => inner.friendsAndSettingsOf(userId))(),
     sharingSettingsOf: (userId) => inner.sharingSettingsOf(userId),
     profilesOf: (userIds) => inner.profilesOf(userIds),
     friendsOfMany: (userIds) => inner.friendsOfMany(userIds),
     areFriends: (a, b) => inner.areFriends(a, b),
+    friendsWithProfilesOf: (userId) => inner.friendsWithProfilesOf(userId),
   };
   return { graph, stats, open };
 }

@@ -56,6 +56,8 @@ try {
     ['areFriends', graph.queries.areFriends, ['user-4242', 'user-4279']],
     ['profilesOf (1,000 users)', graph.queries.profilesOf, [thousand]],
     ['sharingSettingsOf', graph.queries.sharingSettingsOf, ['user-4242']],
+    ['friendsAndSettingsOf', graph.queries.friendsAndSettingsOf, ['user-4242']],
+    ['friendsWithProfilesOf', graph.queries.friendsWithProfilesOf, ['user-4242']],
   ];
   // A 1,000-id array literal in a Filter line says nothing: keep its start.
   const shorten = (line) => line.replace(/'\{([^}]{60})[^}]*\}'/g, "'{$1...}'");
@@ -74,9 +76,17 @@ try {
     await explain('friendsOfMany WITHOUT the user_id1 index', graph.queries.friendsOfMany, [
       thousand,
     ]);
+    await explain(
+      'friendsAndSettingsOf WITHOUT the user_id1 index',
+      graph.queries.friendsAndSettingsOf,
+      ['user-4242'],
+    );
     await pool.query(`DROP INDEX "${schema}"."friendship_table_accepted_by_user_id2_idx"`);
     await pool.query(`ANALYZE ${F}`);
     await explain('friendsOf WITHOUT either index', graph.queries.friendsOf, ['user-4242']);
+    await explain('friendsAndSettingsOf WITHOUT either index', graph.queries.friendsAndSettingsOf, [
+      'user-4242',
+    ]);
   }
 } finally {
   await dropSchema(pool, schema);

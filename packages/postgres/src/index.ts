@@ -1,5 +1,9 @@
+export type { ChangeTriggerOptions } from './change-triggers.js';
+export { changeTriggersSql, DEFAULT_CHANGE_CHANNEL } from './change-triggers.js';
 export type { IamAuthOptions, PoolOptions } from './create-pool.js';
 export { createPool, POOL_DEFAULTS, poolConfigOf } from './create-pool.js';
+export type { GraphChangeListener, GraphChangeListenerOptions } from './graph-change-listener.js';
+export { changedUserIds, listenForGraphChanges } from './graph-change-listener.js';
 export type {
   FriendshipColumns,
   ResolvedNames,

@@ -3,6 +3,8 @@ import {
   ConfigError,
   DEFAULT_LIMITS,
   type FriendGraph,
+  type FriendsAndSettings,
+  type FriendsWithProfiles,
   GraphUnavailableError,
   InvalidInputError,
   type Logger,
@@ -67,6 +69,18 @@ interface SharingRow {
   share_mode: string | null;
   domain_allow_array: unknown;
   domain_deny_array: unknown;
+}
+interface FriendsAndSettingsRow extends SharingRow {
+  known: boolean;
+  friend_ids: string[] | null;
+}
+interface FriendWithProfileRow {
+  user_id: string;
+  is_friend: boolean;
+  known: boolean;
+  first_name: string | null;
+  last_name: string | null;
+  profile_image_extension: string | null;
 }
 
 /**
@@ -279,6 +293,51 @@ export class PostgresFriendGraph implements FriendGraph {
     );
     const row = rows[0];
     return row === undefined ? undefined : sharingSettingsFromRow(row);
+  }
+
+  /**
+   * A user's accepted friends and sharing settings in one query (update-presence): the primary-key
+   * lookup of the user's row beside the two index-only friend scans.
+   */
+  async friendsAndSettingsOf(userId: string): Promise<FriendsAndSettings> {
+    const id = assertGraphUserId(userId, 'userId', this.#limits);
+    const rows = await this.#query<FriendsAndSettingsRow>(
+      'friendsAndSettingsOf',
+      this.queries.friendsAndSettingsOf,
+      [id],
+    );
+    const row = rows[0];
+    return {
+      friends: row?.friend_ids ?? [],
+      settings: row?.known === true ? sharingSettingsFromRow(row) : undefined,
+    };
+  }
+
+  /**
+   * A user's accepted friends with the profiles of the user and the friends in one query
+   * (`GET /presence`): the friend scans joined to the user table by primary key.
+   */
+  async friendsWithProfilesOf(userId: string): Promise<FriendsWithProfiles> {
+    const id = assertGraphUserId(userId, 'userId', this.#limits);
+    const rows = await this.#query<FriendWithProfileRow>(
+      'friendsWithProfilesOf',
+      this.queries.friendsWithProfilesOf,
+      [id],
+    );
+    const friends: string[] = [];
+    const profiles = new Map<string, UserProfile>();
+    for (const row of rows) {
+      if (row.is_friend) friends.push(row.user_id);
+      if (row.known) {
+        profiles.set(row.user_id, {
+          userId: row.user_id,
+          firstName: row.first_name ?? '',
+          lastName: row.last_name ?? '',
+          profileImageExtension: row.profile_image_extension,
+        });
+      }
+    }
+    return { friends, profiles };
   }
 
   /** Ends the pool if the graph built it (a given pool is left to its owner). Idempotent. */

@@ -12,6 +12,17 @@ export interface FriendGraphQueries {
   readonly profilesOf: string;
   /** `$1` = user id → zero or one row `{ share_mode, domain_allow_array, domain_deny_array }`. */
   readonly sharingSettingsOf: string;
+  /**
+   * `$1` = user id → exactly one row `{ known, share_mode, domain_allow_array, domain_deny_array,
+   * friend_ids }`: the user's settings (`known` false and nulls when the user table has no row)
+   * and accepted friends.
+   */
+  readonly friendsAndSettingsOf: string;
+  /**
+   * `$1` = user id → one row per friend and one for the user: `{ user_id, is_friend, known,
+   * first_name, last_name, profile_image_extension }` (`known` false and nulls without a profile).
+   */
+  readonly friendsWithProfilesOf: string;
 }
 
 /** Builds the read queries for the given names. Every value is a parameter; names are quoted. */
@@ -67,7 +78,50 @@ export function buildQueries(names: ResolvedNames): FriendGraphQueries {
     `FROM ${U} AS u WHERE u.${id} = $1`,
   ].join('\n');
 
-  return Object.freeze({ friendsOf, friendsOfMany, areFriends, profilesOf, sharingSettingsOf });
+  // One user's accepted friends as a set, for the combined reads below: the two index-only
+  // branches of friendsOf, with the parameter typed once so every branch compares text.
+  const friendSet = [
+    `SELECT f.${u2} AS id FROM ${F} AS f`,
+    `WHERE f.${u1} = $1::text AND f.${accepted} IS NOT NULL AND f.${u2} <> $1::text`,
+    'UNION',
+    `SELECT f.${u1} AS id FROM ${F} AS f`,
+    `WHERE f.${u2} = $1::text AND f.${accepted} IS NOT NULL AND f.${u1} <> $1::text`,
+  ];
+
+  // update-presence in one query: the user's row (a primary-key lookup, LEFT JOINed so an unknown
+  // user still gets a row) beside an ARRAY() of the friend set.
+  const friendsAndSettingsOf = [
+    `SELECT u.${id} IS NOT NULL AS known, u.${q(c.shareMode)} AS share_mode,`,
+    `  u.${q(c.domainAllowArray)} AS domain_allow_array, u.${q(c.domainDenyArray)} AS domain_deny_array,`,
+    '  ARRAY(',
+    ...friendSet.map((line) => `    ${line}`),
+    '  ) AS friend_ids',
+    `FROM (SELECT $1::text AS id) AS me LEFT JOIN ${U} AS u ON u.${id} = me.id`,
+  ].join('\n');
+
+  // GET /presence in one query: the caller and the friend set, each LEFT JOINed to its profile
+  // (one primary-key lookup per row), so a friend without a profile is still listed.
+  const friendsWithProfilesOf = [
+    'WITH friend AS (',
+    ...friendSet.map((line) => `  ${line}`),
+    ')',
+    `SELECT w.id AS user_id, w.is_friend, u.${id} IS NOT NULL AS known,`,
+    `  u.${q(c.firstName)} AS first_name, u.${q(c.lastName)} AS last_name,`,
+    `  u.${q(c.profileImageExtension)} AS profile_image_extension`,
+    'FROM (SELECT $1::text AS id, false AS is_friend',
+    '  UNION ALL SELECT friend.id::text, true FROM friend) AS w',
+    `LEFT JOIN ${U} AS u ON u.${id} = w.id`,
+  ].join('\n');
+
+  return Object.freeze({
+    friendsOf,
+    friendsOfMany,
+    areFriends,
+    profilesOf,
+    sharingSettingsOf,
+    friendsAndSettingsOf,
+    friendsWithProfilesOf,
+  });
 }
 
 function indexName(table: string, suffix: string): string {

@@ -125,6 +125,14 @@ describe.skipIf(!available)('PostgresFriendGraph against PostgreSQL', () => {
 
   describe('unknown ids are absent, not errors', () => {
     it('has no friends, profile or settings for an unknown user', async () => {
+      expect(await graph.friendsAndSettingsOf('nobody')).toEqual({
+        friends: [],
+        settings: undefined,
+      });
+      expect(await graph.friendsWithProfilesOf('nobody')).toEqual({
+        friends: [],
+        profiles: new Map(),
+      });
       expect(await graph.friendsOf('nobody')).toEqual([]);
       expect(await graph.areFriends('nobody', 'alice')).toBe(false);
       expect((await graph.profilesOf(['nobody', 'alice'])).has('nobody')).toBe(false);
@@ -167,11 +175,9 @@ describe.skipIf(!available)('PostgresFriendGraph against PostgreSQL', () => {
       await pool.query(
         `UPDATE "${schema}"."user_table" SET share_mode = 'share_everything', domain_allow_array = '{github.com}' WHERE user_id = 'erin'`,
       );
-      expect(await graph.sharingSettingsOf('erin')).toEqual({
-        shareMode: 'default_none',
-        domainAllowList: [],
-        domainDenyList: [],
-      });
+      const nothing = { shareMode: 'default_none', domainAllowList: [], domainDenyList: [] };
+      expect(await graph.sharingSettingsOf('erin')).toEqual(nothing);
+      expect((await graph.friendsAndSettingsOf('erin')).settings).toEqual(nothing);
     });
   });
 
@@ -200,6 +206,31 @@ describe.skipIf(!available)('PostgresFriendGraph against PostgreSQL', () => {
         const profiles = await graph.profilesOf(many);
         expect(spy).toHaveBeenCalledTimes(1);
         expect(profiles.size).toBe(1000);
+      } finally {
+        spy.mockRestore();
+      }
+    });
+
+    it('reads update-presence’s friends and settings, and GET /presence’s friends and profiles, in ONE query each', async () => {
+      const spy = vi.spyOn(pool, 'query');
+      try {
+        const both = await graph.friendsAndSettingsOf('sharer');
+        expect(spy).toHaveBeenCalledTimes(1);
+        expect(both).toEqual({
+          friends: [],
+          settings: { shareMode: 'default_all', domainAllowList: [], domainDenyList: ['bank.com'] },
+        });
+        spy.mockClear();
+        const withProfiles = await graph.friendsWithProfilesOf('carol');
+        expect(spy).toHaveBeenCalledTimes(1);
+        expect(sorted(withProfiles.friends)).toEqual(['alice', 'ghost-friend']);
+        expect(sorted(withProfiles.profiles.keys())).toEqual(['alice', 'carol']);
+        expect(withProfiles.profiles.get('carol')).toEqual({
+          userId: 'carol',
+          firstName: 'First carol',
+          lastName: 'Last carol',
+          profileImageExtension: null,
+        });
       } finally {
         spy.mockRestore();
       }
@@ -297,6 +328,12 @@ describe.skipIf(!available)('PostgresFriendGraph against PostgreSQL', () => {
         );
         await expect(graph.profilesOf([bad])).rejects.toSatisfy(InvalidInputError.isInstance);
         await expect(graph.sharingSettingsOf(bad)).rejects.toSatisfy(InvalidInputError.isInstance);
+        await expect(graph.friendsAndSettingsOf(bad)).rejects.toSatisfy(
+          InvalidInputError.isInstance,
+        );
+        await expect(graph.friendsWithProfilesOf(bad)).rejects.toSatisfy(
+          InvalidInputError.isInstance,
+        );
         expect(spy).not.toHaveBeenCalled();
       } finally {
         spy.mockRestore();

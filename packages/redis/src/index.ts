@@ -5,5 +5,6 @@ export {
   RedisKeyLayout,
 } from './key-layout.js';
 export { MARKER_TTL_MS } from './redis-durable.js';
+export { RedisFriendCache, type RedisFriendCacheOptions } from './redis-friend-cache.js';
 export type { RedisPresenceStoreOptions } from './redis-presence-store.js';
 export { DEFAULT_REDIS_TTL_MS, RedisPresenceStore } from './redis-presence-store.js';

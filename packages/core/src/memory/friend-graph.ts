@@ -1,6 +1,6 @@
 import { ConfigError } from '../errors.js';
 import type { FriendGraphSeed, SharingSettings, UserProfile } from '../model.js';
-import type { FriendGraph } from '../ports.js';
+import type { FriendGraph, FriendsAndSettings, FriendsWithProfiles } from '../ports.js';
 
 function assertSeedId(value: unknown, where: string): string {
   if (typeof value !== 'string' || value.length === 0) {
@@ -91,6 +91,20 @@ export class MemoryFriendGraph implements FriendGraph {
 
   async sharingSettingsOf(userId: string): Promise<SharingSettings | undefined> {
     return this.#sharing.get(userId);
+  }
+
+  async friendsAndSettingsOf(userId: string): Promise<FriendsAndSettings> {
+    return { friends: [...(this.#friends.get(userId) ?? [])], settings: this.#sharing.get(userId) };
+  }
+
+  async friendsWithProfilesOf(userId: string): Promise<FriendsWithProfiles> {
+    const friends = [...(this.#friends.get(userId) ?? [])];
+    const profiles = new Map<string, UserProfile>();
+    for (const id of [userId, ...friends]) {
+      const profile = this.#profiles.get(id);
+      if (profile !== undefined) profiles.set(id, profile);
+    }
+    return { friends, profiles };
   }
 
   /** Nothing to release; present so callers can treat every graph alike. */

@@ -35,6 +35,8 @@ const UUID = '3f1c2a9e-6b7d-4e1a-9c2f-5d8e7a6b4c3d';
 const WILDCARD = '100%_user,{x}';
 const LONER = 'loner';
 const UNKNOWN = 'nobody-here';
+/** In friendship rows only: a friend the user table does not know (no profile, no settings). */
+const GHOST = 'ghost-without-profile';
 
 const ALICE_SHARING: SharingSettings = {
   shareMode: 'default_none',
@@ -61,7 +63,8 @@ function user(userId: string, extra: Partial<SeedUser> = {}): SeedUser {
  * The fixture every test loads. Friendships (accepted unless noted):
  * alice–bob (both directions), alice→quote, unicode→alice, alice→long pending, braces→alice pending,
  * alice→alice (a self row, ignored), long→braces, uuid→wildcard plus wildcard→uuid pending,
- * quote→unicode pending. loner has no rows; nobody-here is not a user.
+ * quote→unicode pending, uuid→ghost (ghost has no user row). loner has no rows; nobody-here is not
+ * a user.
  */
 const SEED: FriendGraphSeed = {
   users: [
@@ -89,6 +92,7 @@ const SEED: FriendGraphSeed = {
     { from: UUID, to: WILDCARD, accepted: true },
     { from: WILDCARD, to: UUID, accepted: false },
     { from: QUOTE, to: UNICODE, accepted: false },
+    { from: UUID, to: GHOST, accepted: true },
   ],
 };
 
@@ -100,10 +104,31 @@ const EXPECTED_FRIENDS: ReadonlyArray<readonly [string, readonly string[]]> = [
   [UNICODE, [ALICE]],
   [LONG, [BRACES]],
   [BRACES, [LONG]],
-  [UUID, [WILDCARD]],
+  [UUID, [WILDCARD, GHOST]],
   [WILDCARD, [UUID]],
   [LONER, []],
+  [GHOST, [UUID]],
 ];
+
+/** The seeded profile of a seed user (what `profilesOf` must return), `undefined` for others. */
+function seededProfile(userId: string) {
+  const u = SEED.users.find((candidate) => candidate.userId === userId);
+  return u === undefined
+    ? undefined
+    : {
+        userId: u.userId,
+        firstName: u.firstName,
+        lastName: u.lastName,
+        profileImageExtension: u.profileImageExtension,
+      };
+}
+
+/** The settings the contract gives a user: seeded ones, the graph default, or none when unknown. */
+function expectedSettings(userId: string, options: FriendGraphSuiteOptions) {
+  const u = SEED.users.find((candidate) => candidate.userId === userId);
+  if (u === undefined) return undefined;
+  return u.sharing ?? options.defaultSharing;
+}
 
 const sorted = (ids: readonly string[] | undefined) =>
   ids === undefined ? undefined : [...ids].sort();
@@ -202,14 +227,7 @@ function profileTests(ctx: GraphContext): void {
       const ids = SEED.users.map((u) => u.userId);
       const result = await ctx.graph().profilesOf(ids);
       expect(result.size).toBe(ids.length);
-      for (const u of SEED.users) {
-        expect(result.get(u.userId)).toEqual({
-          userId: u.userId,
-          firstName: u.firstName,
-          lastName: u.lastName,
-          profileImageExtension: u.profileImageExtension,
-        });
-      }
+      for (const u of SEED.users) expect(result.get(u.userId)).toEqual(seededProfile(u.userId));
     });
 
     it('leaves unknown ids out', async () => {
@@ -241,6 +259,83 @@ function sharingTests(ctx: GraphContext): void {
 
     it('an unknown user has no settings', async () => {
       expect(await ctx.graph().sharingSettingsOf(UNKNOWN)).toBeUndefined();
+    });
+  });
+}
+
+function combinedReadTests(ctx: GraphContext): void {
+  describe('friendsAndSettingsOf', () => {
+    it.each(EXPECTED_FRIENDS)(
+      'friendsAndSettingsOf(%j) reads the accepted friends and the user’s settings',
+      async (id, friends) => {
+        const result = await ctx.graph().friendsAndSettingsOf(id);
+        expect(sorted(result.friends)).toEqual(sorted(friends));
+        expect(new Set(result.friends).size).toBe(result.friends.length);
+        expect(result.settings).toEqual(expectedSettings(id, ctx.options));
+      },
+    );
+
+    it('counts A→B plus B→A once, ignores pending requests both ways and a self row', async () => {
+      const { friends } = await ctx.graph().friendsAndSettingsOf(ALICE);
+      expect(friends.filter((f) => f === BOB)).toEqual([BOB]);
+      expect(friends).not.toContain(ALICE);
+      expect(friends).not.toContain(LONG);
+      expect(friends).not.toContain(BRACES);
+    });
+
+    it('keeps a friend the user table does not know', async () => {
+      expect((await ctx.graph().friendsAndSettingsOf(UUID)).friends).toContain(GHOST);
+    });
+
+    it('an unknown user has no friends and no settings', async () => {
+      expect(await ctx.graph().friendsAndSettingsOf(UNKNOWN)).toEqual({
+        friends: [],
+        settings: undefined,
+      });
+    });
+  });
+
+  describe('friendsWithProfilesOf', () => {
+    it.each(EXPECTED_FRIENDS)(
+      'friendsWithProfilesOf(%j) reads the friends with their profiles and the user’s own',
+      async (id, friends) => {
+        const result = await ctx.graph().friendsWithProfilesOf(id);
+        expect(sorted(result.friends)).toEqual(sorted(friends));
+        expect(new Set(result.friends).size).toBe(result.friends.length);
+        const known = [id, ...friends].filter((u) => seededProfile(u) !== undefined);
+        expect(sorted([...result.profiles.keys()])).toEqual(sorted(known));
+        for (const u of known) expect(result.profiles.get(u)).toEqual(seededProfile(u));
+      },
+    );
+
+    it('includes the caller’s own profile beside the friends’', async () => {
+      const { profiles } = await ctx.graph().friendsWithProfilesOf(ALICE);
+      expect(profiles.get(ALICE)).toEqual(seededProfile(ALICE));
+      expect(profiles.get(BOB)?.lastName).toBe(`D'Arcy "Bobby"`);
+    });
+
+    it('a friend without a profile is listed, with no profile', async () => {
+      const result = await ctx.graph().friendsWithProfilesOf(UUID);
+      expect(result.friends).toContain(GHOST);
+      expect(result.profiles.has(GHOST)).toBe(false);
+    });
+
+    it('a caller without a profile still gets their friends', async () => {
+      const result = await ctx.graph().friendsWithProfilesOf(GHOST);
+      expect(result.friends).toEqual([UUID]);
+      expect([...result.profiles.keys()]).toEqual([UUID]);
+    });
+
+    it('a user with no friends gets their own profile only', async () => {
+      const result = await ctx.graph().friendsWithProfilesOf(LONER);
+      expect(result.friends).toEqual([]);
+      expect([...result.profiles.keys()]).toEqual([LONER]);
+    });
+
+    it('an unknown user has no friends and no profiles', async () => {
+      const result = await ctx.graph().friendsWithProfilesOf(UNKNOWN);
+      expect(result.friends).toEqual([]);
+      expect(result.profiles.size).toBe(0);
     });
   });
 }
@@ -285,5 +380,6 @@ export function describeFriendGraph(
     areFriendsTests(ctx);
     profileTests(ctx);
     sharingTests(ctx);
+    combinedReadTests(ctx);
   });
 }

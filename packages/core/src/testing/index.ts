@@ -6,6 +6,8 @@ export type {
 export type { ActivityLogSuiteOptions } from './activity-log-suite.js';
 export { describeActivityLog } from './activity-log-suite.js';
 export { FakeClock } from './fake-clock.js';
+export type { FriendCacheFactory, FriendCacheHandle } from './friend-cache-suite.js';
+export { describeFriendCache } from './friend-cache-suite.js';
 export type {
   FriendGraphFactory,
   FriendGraphHandle,

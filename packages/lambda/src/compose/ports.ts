@@ -36,6 +36,9 @@ export function graphVia(call: PortCall<FriendGraph>, close?: () => Promise<void
     areFriends: (a, b) => call('areFriends', (g) => g.areFriends(a, b)),
     profilesOf: (ids) => call('profilesOf', (g) => g.profilesOf(ids)),
     sharingSettingsOf: (id) => call('sharingSettingsOf', (g) => g.sharingSettingsOf(id)),
+    friendsAndSettingsOf: (id) => call('friendsAndSettingsOf', (g) => g.friendsAndSettingsOf(id)),
+    friendsWithProfilesOf: (id) =>
+      call('friendsWithProfilesOf', (g) => g.friendsWithProfilesOf(id)),
     ...(close === undefined ? {} : { close }),
   };
 }

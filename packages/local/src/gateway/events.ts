@@ -38,9 +38,18 @@ export function newConnectionId(): string {
   return randomBytes(11).toString('base64');
 }
 
-/** An API Gateway-like request id (base64, ends with `=`), e.g. `FA0SXGZkIAMFv2Q=`. */
+// Request ids must be unique, not unguessable (connection ids are): a random per-process prefix
+// and a counter, since randomBytes per event was 2% of the server's CPU under load.
+const REQUEST_ID_PREFIX = randomBytes(5);
+let requestCounter = 0;
+
+/** An API Gateway-like request id (11 bytes in base64, ends with `=`), e.g. `FA0SXGZkIAMFv2Q=`. */
 function newRequestId(): string {
-  return randomBytes(11).toString('base64');
+  requestCounter = (requestCounter + 1) % 2 ** 48;
+  const bytes = Buffer.allocUnsafe(11);
+  REQUEST_ID_PREFIX.copy(bytes, 0);
+  bytes.writeUIntBE(requestCounter, 5, 6);
+  return bytes.toString('base64');
 }
 
 const MONTHS = 'Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec'.split(' ');

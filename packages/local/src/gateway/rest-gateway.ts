@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from '@presence/core';
 import type { APIGatewayAuthorizerResult, APIGatewayProxyResult } from 'aws-lambda';
+import { allows, describe, flattenContext } from './edge-responses.js';
 import {
   type GatewayIdentity,
   type RestRoute,
@@ -9,7 +10,6 @@ import {
   restEvent,
 } from './events.js';
 import type { GatewayHandlers } from './handlers.js';
-import { allows, describe, flattenContext } from './websocket-gateway.js';
 
 /** Options of {@link createRestGateway}. */
 export interface RestGatewayOptions {

@@ -3,6 +3,7 @@ import type { Duplex } from 'node:stream';
 import type { Logger } from '@presence/core';
 import type { APIGatewayAuthorizerResult } from 'aws-lambda';
 import { type RawData, type WebSocket, WebSocketServer } from 'ws';
+import { allows, describe, flattenContext, isSuccess, refuse } from './edge-responses.js';
 import {
   authorizerEvent,
   type ConnectionFacts,
@@ -93,7 +94,12 @@ export class WebSocketGateway {
     perMessageDeflate: false,
   });
   readonly #live = new Map<string, LiveConnection>();
+  /** Every accepted socket until its 'close' event (a socket being closed has left #live). */
+  readonly #open = new Set<Promise<void>>();
   readonly #pending = new Set<Promise<unknown>>();
+  /** Frames handed to sockets and not written yet (a counter: one promise per frame cost CPU). */
+  #writing = 0;
+  readonly #writeWaiters: Array<() => void> = [];
   readonly #idleMs: number;
   /** Every handler invocation goes through it; one connection's frames run one after the other. */
   readonly #invocations: InvocationQueue;
@@ -131,15 +137,19 @@ export class WebSocketGateway {
    * the frame failed, and a retry would send it twice). {@link settle} waits for the write.
    */
   post(connectionId: string, data: Buffer): PostOutcome {
+    return this.postFrame(connectionId, data);
+  }
+
+  /**
+   * {@link post} without the HTTP request: the in-process notifier's path. `data` is the frame's
+   * UTF-8 text, sent as a text frame; one buffer may go to many sockets (nothing writes into it).
+   */
+  postFrame(connectionId: string, data: Buffer): PostOutcome {
     const live = this.#live.get(connectionId);
     if (live === undefined || live.socket.readyState !== live.socket.OPEN) return 'gone';
-    const text = data.toString('utf8');
-    this.#track(
-      new Promise<void>((resolve) => {
-        // An error here means the socket is closing: the frame goes with it, as on API Gateway.
-        live.socket.send(text, () => resolve());
-      }),
-    );
+    this.#writing += 1;
+    // An error here means the socket is closing: the frame goes with it, as on API Gateway.
+    live.socket.send(data, { binary: false }, () => this.#written());
     return 'delivered';
   }
 
@@ -173,16 +183,25 @@ export class WebSocketGateway {
    * every frame posted to `@connections` has been written to its socket.
    */
   async settle(): Promise<void> {
-    while (this.#pending.size > 0) await Promise.allSettled([...this.#pending]);
+    while (this.#pending.size > 0 || this.#writing > 0) {
+      if (this.#pending.size > 0) await Promise.allSettled([...this.#pending]);
+      else await new Promise<void>((resolve) => this.#writeWaiters.push(resolve));
+    }
   }
 
-  /** Closes every socket with 1001 and waits for their `$disconnect` (bounded by `timeoutMs`). */
+  /**
+   * Closes every socket with 1001 and waits, bounded by `timeoutMs`, until each has closed (a
+   * client that does not answer the close frame is cut after 2 s) and its `$disconnect` has run,
+   * with whatever those runs announce: the backends can be closed after this. Messages still
+   * queued for a slot are dropped (their handlers never run); invocations already running finish.
+   */
   async close(timeoutMs = 5000): Promise<void> {
     this.#closing = true;
     // Paused sockets would not read the clients' close frames.
     this.#setReading(true);
     for (const live of this.#live.values()) this.#closeLive(live, 1001, 'Going away', 'shutdown');
-    const drained = Promise.allSettled([...this.#pending]);
+    // A socket's 'close' queues its $disconnect before these resolve: settle() then waits for it.
+    const drained = Promise.all([...this.#open]).then(() => this.settle());
     let timer: NodeJS.Timeout | undefined;
     const bound = new Promise<void>((resolve) => {
       timer = setTimeout(resolve, timeoutMs);
@@ -191,6 +210,11 @@ export class WebSocketGateway {
     clearTimeout(timer);
     for (const live of this.#live.values()) live.socket.terminate();
     this.#wss.close();
+  }
+
+  #written(): void {
+    this.#writing -= 1;
+    if (this.#writing === 0) for (const wake of this.#writeWaiters.splice(0)) wake();
   }
 
   #track<T>(work: Promise<T>): void {
@@ -291,6 +315,10 @@ export class WebSocketGateway {
       // After the connection's queued frames, as API Gateway's $disconnect comes last.
       this.#track(this.#disconnect(facts, code, why));
     });
+    // After the handler above: by the time this resolves, the $disconnect is in #pending.
+    const open = new Promise<void>((resolve) => socket.once('close', () => resolve()));
+    this.#open.add(open);
+    void open.then(() => this.#open.delete(open));
   }
 
   #onMessage(live: LiveConnection, data: RawData, isBinary: boolean): void {
@@ -318,7 +346,11 @@ export class WebSocketGateway {
       routeKey === '$default' ? 'default' : ROUTES[routeKey as keyof typeof ROUTES];
     let requestId = '';
     try {
-      const result = (await this.#invocations.run(live.facts.connectionId, () => {
+      const result = (await this.#invocations.run(live.facts.connectionId, async () => {
+        // Shutting down: a message still waiting for a slot is dropped (its socket is closing and
+        // its $disconnect, queued behind it, takes the user offline), so close() is not held by a
+        // backlog and no handler runs after the backends close.
+        if (this.#closing) return { statusCode: 410 } satisfies RouteResult;
         const event = messageEvent(this.#options.api(), live.facts, routeKey, body, Date.now());
         requestId = (event.requestContext as { requestId: string }).requestId;
         return handlers[method](event as never);
@@ -392,52 +424,4 @@ export class WebSocketGateway {
   #sendRaw(live: LiveConnection, text: string): void {
     if (live.socket.readyState === live.socket.OPEN) live.socket.send(text);
   }
-}
-
-/** API Gateway passes the authorizer's context values as strings, plus the principal id. */
-export function flattenContext(policy: APIGatewayAuthorizerResult): Record<string, string> {
-  const flat: Record<string, string> = { principalId: String(policy.principalId) };
-  for (const [key, value] of Object.entries(policy.context ?? {})) {
-    if (value !== null && value !== undefined) flat[key] = String(value);
-  }
-  return flat;
-}
-
-export function allows(policy: APIGatewayAuthorizerResult | undefined): boolean {
-  const statements = policy?.policyDocument?.Statement;
-  if (!Array.isArray(statements) || statements.length === 0) return false;
-  const denied = statements.some((s) => s.Effect === 'Deny');
-  return !denied && statements.some((s) => s.Effect === 'Allow');
-}
-
-function isSuccess(status: number): boolean {
-  return status >= 200 && status < 300;
-}
-
-const REASONS: Record<number, string> = {
-  401: 'Unauthorized',
-  403: 'Forbidden',
-  502: 'Bad Gateway',
-  503: 'Service Unavailable',
-};
-
-function refuse(socket: Duplex, status: number, fallback: string): void {
-  if (socket.destroyed) return;
-  const body = JSON.stringify({ message: REASONS[status] ?? fallback });
-  socket.end(
-    `HTTP/1.1 ${status} ${REASONS[status] ?? fallback}\r\n` +
-      'Content-Type: application/json\r\n' +
-      `Content-Length: ${Buffer.byteLength(body)}\r\n` +
-      'Connection: close\r\n\r\n' +
-      body,
-  );
-}
-
-/** An error's name and code for logs, never its message (it may carry personal data). */
-export function describe(error: unknown): string {
-  if (error instanceof Error) {
-    const code = (error as { code?: unknown }).code;
-    return typeof code === 'string' ? `${error.name}(${code})` : error.name;
-  }
-  return typeof error;
 }

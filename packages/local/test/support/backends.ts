@@ -7,6 +7,8 @@ import type { LocalPresenceOptions } from '../../src/index.js';
 /** A store + graph pair the end-to-end suite runs against. */
 export interface Backend {
   readonly name: string;
+  /** How the server delivers frames in this variant. */
+  readonly delivery: 'inproc' | 'http';
   /** Options for startLocalPresence (prepared per suite). */
   prepare(seed: FriendGraphSeed): Promise<Partial<LocalPresenceOptions>>;
   /** Removes everything `prepare` created. */
@@ -17,20 +19,32 @@ export const REDIS_URL = process.env.PRESENCE_TEST_REDIS_URL ?? 'redis://127.0.0
 export const DATABASE_URL =
   process.env.PRESENCE_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 
-/** The embedded defaults: in-memory store, seeded in-memory graph. */
+/** The embedded defaults: in-memory store, seeded in-memory graph, in-process delivery. */
 export const memoryBackend: Backend = {
-  name: 'embedded defaults (memory store + memory graph)',
+  name: 'embedded defaults (memory store + memory graph, in-process delivery)',
+  delivery: 'inproc',
   async prepare() {
     return {};
   },
   async cleanup() {},
 };
 
-/** The embedded defaults with the handlers' opt-in signed-HTTP `@connections` transport. */
-export const signedHttpBackend: Backend = {
-  name: 'embedded defaults, GATEWAY_TRANSPORT=signed-http',
+/** The embedded defaults with frames posted over HTTP `@connections` by the AWS SDK client. */
+export const httpBackend: Backend = {
+  name: 'embedded defaults, --delivery http (AWS SDK client)',
+  delivery: 'http',
   async prepare() {
-    return { env: { GATEWAY_TRANSPORT: 'signed-http' } };
+    return { delivery: 'http' };
+  },
+  async cleanup() {},
+};
+
+/** Over HTTP `@connections` with the handlers' opt-in signed-HTTP transport. */
+export const signedHttpBackend: Backend = {
+  name: 'embedded defaults, --delivery http, GATEWAY_TRANSPORT=signed-http',
+  delivery: 'http',
+  async prepare() {
+    return { delivery: 'http', env: { GATEWAY_TRANSPORT: 'signed-http' } };
   },
   async cleanup() {},
 };
@@ -68,14 +82,18 @@ export async function realBackendProblem(): Promise<string | undefined> {
   return problems.length > 0 ? problems.join('; ') : undefined;
 }
 
-/** Real Redis (random key prefix, SCAN+DEL cleanup) and PostgreSQL (fresh schema, seeded, dropped). */
-export function realBackend(): Backend {
+/**
+ * Real Redis (random key prefix, SCAN+DEL cleanup) and PostgreSQL (fresh schema, seeded, dropped),
+ * with frames delivered in process or over HTTP `@connections`.
+ */
+export function realBackend(delivery: 'inproc' | 'http' = 'inproc'): Backend {
   const id = randomBytes(6).toString('hex');
   const keyPrefix = `presence-local-e2e-${id}`;
   const schema = `presence_local_e2e_${id}`;
   let pool: ReturnType<typeof createPool> | undefined;
   return {
-    name: 'Redis + PostgreSQL',
+    name: `Redis + PostgreSQL, ${delivery === 'inproc' ? 'in-process delivery' : '--delivery http'}`,
+    delivery,
     async prepare(seed) {
       pool = createPool({ connectionString: DATABASE_URL });
       await createSchema(pool, { schema });
@@ -83,6 +101,7 @@ export function realBackend(): Backend {
       return {
         redisUrl: REDIS_URL,
         databaseUrl: DATABASE_URL,
+        delivery,
         env: { REDIS_KEY_PREFIX: keyPrefix, DB_SCHEMA: schema },
       };
     },

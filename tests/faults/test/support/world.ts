@@ -142,6 +142,8 @@ export class FaultWorld {
       areFriends: (a, b) => graph.areFriends(a, b),
       profilesOf: (ids) => graph.profilesOf(ids),
       sharingSettingsOf: (id) => graph.sharingSettingsOf(id),
+      friendsAndSettingsOf: (id) => graph.friendsAndSettingsOf(id),
+      friendsWithProfilesOf: (id) => graph.friendsWithProfilesOf(id),
     };
     this.service = createPresenceService({
       store: this.store,
