@@ -49,12 +49,24 @@ export interface TouchResult {
    * last-seen) and `wasRegistered` says whether the connection is known.
    */
   readonly rateLimited?: boolean;
+  /**
+   * True when this write brought the user online: they had no connection before it (first
+   * connection, back after going offline, or re-registered after the store lost them). Absent
+   * otherwise, and on a refused write. The service records an `online` activity from it.
+   */
+  readonly cameOnline?: boolean;
 }
 
 /** What {@link PresenceStore.setPage} stored. */
 export interface SetPageResult extends TouchResult {
   /** The user's last shared page after the write (`null` when nothing was shared this session, or refused). */
   readonly latestPage: Page | null;
+  /**
+   * True when {@link PageOptions.frameFingerprint} equalled the fingerprint the store kept for the
+   * user (see there): every recipient already holds the frame this write leads to. The write itself
+   * (liveness, page) happened as usual. Absent otherwise.
+   */
+  readonly unchanged?: boolean;
 }
 
 /** One batch of {@link PresenceStore.sweep}. */
@@ -107,6 +119,22 @@ export interface FrameOptions extends UpsertOptions {
    * nothing. A connection the store does not know starts with a full bucket. @default no limit
    */
   readonly rateLimit?: RateLimit;
+}
+
+/** Options of {@link PresenceStore.setPage}. */
+export interface PageOptions extends FrameOptions {
+  /**
+   * Opaque fingerprint (1 to 128 characters) of the `update-presence` frame this write leads to: the
+   * service derives it from everything the frame and its recipients depend on. The store keeps one
+   * per user, in the same atomic step as the write: when it equals the kept one the result says
+   * `unchanged: true`, otherwise the new one is kept (`unchanged` false). The kept fingerprint is
+   * forgotten by every write that registers a connection of the user (add, touch or setPage of a
+   * connection the store did not know: a new or re-opened socket must get the next frame), by a
+   * setPage without a fingerprint, and with the rest of the user's data when they go offline. A
+   * refused write (rate limit, deadline) changes nothing. @default none: nothing compared, the kept
+   * one forgotten
+   */
+  readonly frameFingerprint?: string;
 }
 
 /** Options of {@link PresenceStore.removeConnection}. */
@@ -166,14 +194,15 @@ export interface PresenceStore {
   touch(ref: ConnectionRef, now: number, options?: FrameOptions): Promise<TouchResult>;
   /**
    * Touches like {@link touch}, stores `page` as the current page and, when `shared`, as the latest
-   * shared page too, in one atomic step. A hidden page (`url: ""`) is never stored as latest.
+   * shared page too, in one atomic step. A hidden page (`url: ""`) is never stored as latest. With
+   * {@link PageOptions.frameFingerprint}, also compares and keeps the user's frame fingerprint.
    */
   setPage(
     ref: ConnectionRef,
     page: Page,
     shared: boolean,
     now: number,
-    options?: FrameOptions,
+    options?: PageOptions,
   ): Promise<SetPageResult>;
   /** The user a connection belongs to, `undefined` when unknown. */
   userOfConnection(connectionId: string): Promise<string | undefined>;
@@ -213,6 +242,12 @@ export interface FriendsWithProfiles {
   readonly friends: readonly string[];
   /** Profiles of the user and of each friend; ids the user service does not know are absent. */
   readonly profiles: ReadonlyMap<string, UserProfile>;
+  /**
+   * Sharing settings of the user and of each friend, as {@link FriendGraph.sharingSettingsOf}
+   * answers them (the service applies each user's current rule to their pages); ids without
+   * settings are absent.
+   */
+  readonly settings: ReadonlyMap<string, SharingSettings>;
 }
 
 /**
@@ -312,6 +347,14 @@ export interface SweepMarkers {
   liveUsersIn(partition: number, seenSince: number): Promise<string[]>;
 }
 
+/** What {@link LastSeenSource.presenceWithLastSeenOf} reads. */
+export interface PresenceWithLastSeen {
+  /** As {@link PresenceStore.presenceOf}: each given online user's record. */
+  readonly online: Map<string, OnlineRecord>;
+  /** As {@link LastSeenSource.lastSeenOf}: each given offline user's last activity within the retention. */
+  readonly lastSeen: Map<string, number>;
+}
+
 /**
  * Last activity of users who went offline, kept for a retention period (issue 14's "last seen").
  *
@@ -319,11 +362,16 @@ export interface SweepMarkers {
  * stores their {@link OutboxEntry.lastActivity} with the store's retention as TTL; coming back online
  * deletes it. `lastSeenOf(userIds)` returns it for each given user who is offline and went offline
  * within the retention; online, unknown and expired users are absent; a retention of 0 keeps nothing.
- * One round trip per node.
+ * `presenceWithLastSeenOf` answers `presenceOf` and `lastSeenOf` of the same ids together, in one
+ * round trip per node (what `GET /presence` reads). Reads accept unknown ids.
  */
 export interface LastSeenSource {
+  /** How long the last activity is kept after going offline (ms); `0`: last seen is off. */
+  readonly lastSeenRetentionMs: number;
   /** Last activity (ms, callers' clock) of each given offline user still within the retention. */
   lastSeenOf(userIds: readonly string[]): Promise<Map<string, number>>;
+  /** Presence of the online users and last seen of the offline ones, in one read. */
+  presenceWithLastSeenOf(userIds: readonly string[]): Promise<PresenceWithLastSeen>;
 }
 
 /** A store with every port the service's fault handling uses (both adapters of this repository). */
@@ -333,6 +381,16 @@ export type DurablePresenceStore = PresenceStore & OfflineOutbox & SweepMarkers 
 export function isOfflineOutbox(value: unknown): value is OfflineOutbox {
   const v = value as Partial<OfflineOutbox> | null;
   return typeof v?.claimOutbox === 'function' && typeof v.ackOutbox === 'function';
+}
+
+/** True when the object implements {@link LastSeenSource}. */
+export function isLastSeenSource(value: unknown): value is LastSeenSource {
+  const v = value as Partial<LastSeenSource> | null;
+  return (
+    typeof v?.lastSeenOf === 'function' &&
+    typeof v.presenceWithLastSeenOf === 'function' &&
+    typeof v.lastSeenRetentionMs === 'number'
+  );
 }
 
 /** True when the object implements {@link SweepMarkers}. */
