@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { HIDDEN_PAGE } from '../model.js';
 import type { PresenceStore, SweepBatch } from '../ports.js';
+import { frameTests } from './frame-suite.js';
 import { limitTests } from './limits-suite.js';
 import { outboxTests } from './outbox-suite.js';
 import { checkAgainstModel } from './presence-store-model.js';
@@ -773,6 +774,7 @@ export function describePresenceStore(
     ttlTests(ctx);
     outboxTests(ctx);
     limitTests(ctx);
+    frameTests(ctx);
     recoveryTests(ctx);
     modelTests(ctx);
   });
