@@ -124,9 +124,9 @@ export interface PresenceServiceOptions {
   /**
    * Most friends `GET /presence` answers for: a caller with more gets a {@link TooManyFriendsError}
    * (413) instead of a body that Lambda (6 MB response cap) would turn into a bare 502. The default
-   * keeps the body well under the cap when every friend is online on two different pages of the
-   * largest size `limits` allow ({@link DEFAULT_MAX_FRIENDS} shows the arithmetic); raise it when
-   * your pages are smaller (measured: 5,000 friends on typical pages make about 2.4 MB).
+   * keeps the body well under the cap when every friend is online on a page of the largest size
+   * `limits` allow ({@link DEFAULT_MAX_FRIENDS} shows the arithmetic); raise it when your pages are
+   * smaller (measured: 5,000 friends online on typical pages make 2.7 MB, 20,000 make 11 MB).
    * @default {@link DEFAULT_MAX_FRIENDS} (700)
    */
   readonly maxFriends?: number;
@@ -161,17 +161,21 @@ export interface ServiceSettings {
 }
 
 /**
- * Default {@link PresenceServiceOptions.maxFriends}. The largest JSON a friend adds to `GET /presence`
- * with `DEFAULT_LIMITS` (user id 128, URL 2,048, title 512 characters; a domain is at most 253),
- * online on a current page and a different latest page of maximal size, ASCII text:
+ * Default {@link PresenceServiceOptions.maxFriends}. The largest JSON one friend adds to
+ * `GET /presence` under `DEFAULT_LIMITS` (user id 128, URL 2,048, title 512 characters; a domain is
+ * at most 253), online on a page of maximal size, ASCII text (a shared page is the latest page too,
+ * so it is written twice, as `page` and `latestPage`):
  * - its `presenceArr` entry: 10 (`{"userId":`) + 130 (the id, quoted) + 8 (`,"page":`) + 2,846 (the
  *   page: 7 + 2,050 url + 9 + 514 title + 10 + 255 domain + 1) + 14 (`,"latestPage":`) + 2,846 + 2
  *   = 5,856 bytes;
  * - its `userInfoMap` entry, with names of up to 64 characters and an extension of up to 8: 131 +
  *   11 + 130 + 14 + 66 + 13 + 66 + 27 + 10 + 2 = 470 bytes;
- * - together 6,326 bytes; 700 friends make 4,428,200 bytes (4.4 MB), leaving 1.6 MB of Lambda's
- *   6 MB for the caller's own entry, escaped characters (a title of 512 `"` adds 512 bytes per page)
- *   and longer names. An offline friend adds about 700 bytes at most.
+ * - together 6,326 bytes; 700 friends and the caller make at most 4,434,526 bytes (4.4 MB), leaving
+ *   1.6 MB of Lambda's 6 MB for escaped characters (a title of 512 `"` adds 512 bytes per copy) and
+ *   longer names. An offline friend adds at most about 700 bytes.
+ * Measured (`test/service-limits.test.ts`): 700 friends on such pages, 4,071,528 bytes; on typical
+ * pages (a 115-byte URL, a 35-byte title), 5,000 online friends make 2,731,878 bytes and 20,000
+ * make 10,966,878; 20,000 offline friends, 3,726,878.
  */
 export const DEFAULT_MAX_FRIENDS = 700;
 
