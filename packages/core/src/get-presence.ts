@@ -1,5 +1,5 @@
 import { ForbiddenError, TooManyFriendsError } from './errors.js';
-import type { Page } from './model.js';
+import type { Page, SharingSettings } from './model.js';
 import type { PresenceWithLastSeen } from './ports.js';
 import { lastSeenAt, visibleLatest, visiblePage } from './presence-view.js';
 import type { GetPresenceResponse, Presence, UserInfo } from './schemas.js';
@@ -72,8 +72,10 @@ async function presenceWithLastSeen(
 
 /**
  * `GET /presence/{userId}`: the target's current page `{url, title}` as their current sharing rule
- * shows it (hidden: `""`s), `null` when offline. One graph query (the target's friends and
- * settings, served by the friend cache when on) and one store read.
+ * shows it (hidden: `""`s), `null` when offline. A friend's page costs one graph query (the
+ * target's friends and settings, served by the friend cache when on) and one store read; the
+ * caller's own page is the stored one, read without the graph (it was shareable when stored, and
+ * a user may see their own page), so it keeps answering while the friend graph is down.
  * @throws ForbiddenError when the target is neither the caller nor an accepted friend
  */
 export async function getUserPresence(
@@ -82,12 +84,17 @@ export async function getUserPresence(
   target: string,
 ): Promise<Page | null> {
   const { graph, store, calls } = ctx;
-  const read = await graph.friendsAndSettingsOf(target);
-  if (caller !== target && !read.friends.includes(caller)) {
-    throw new ForbiddenError('Forbidden access to user presence');
+  let settings: SharingSettings | undefined;
+  if (caller !== target) {
+    const read = await graph.friendsAndSettingsOf(target);
+    if (!read.friends.includes(caller)) {
+      throw new ForbiddenError('Forbidden access to user presence');
+    }
+    settings = read.settings;
   }
   const record = (await calls.run('presenceOf', () => store.presenceOf([target]))).get(target);
   if (record === undefined) return null;
-  const shown = visiblePage(record.page, read.settings);
+  if (caller === target) return { url: record.page.url, title: record.page.title };
+  const shown = visiblePage(record.page, settings);
   return { url: shown.url, title: shown.title };
 }

@@ -243,7 +243,7 @@ export class PresenceService {
 
   /**
    * `GET /presence/{userId}`: the target's current page `{url, title}` under their current sharing
-   * rule, `null` when offline.
+   * rule (the caller's own: as stored, without a graph read), `null` when offline.
    * @throws ForbiddenError when the target is neither the caller nor an accepted friend
    */
   async getUserPresence(callerId: string, targetId: string): Promise<Page | null> {
