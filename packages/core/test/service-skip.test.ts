@@ -72,16 +72,27 @@ describe('the skip rule: no frame when nothing changed', () => {
     expect(w.notifier.sent).toEqual([]);
   });
 
-  it('an unchanged update costs one graph query and one store write: no connection read, no post', async () => {
+  it('work per operation: unchanged update, changed update, GET /presence', async () => {
     const c = counted(w);
-    await c.world.service.updatePresence(conn('alice', 'a1'), page('https://github.com/x'));
+    await c.world.service.connect(conn('bob', 'b1'));
+    await c.world.service.connect(conn('carol', 'c1'));
+    await c.world.service.connect(conn('alice', 'a1'));
     c.calls.length = 0;
     c.world.notifier.clear();
 
     await c.world.service.updatePresence(conn('alice', 'a1'), page('https://github.com/x'));
+    expect(c.calls).toEqual(['graph.friendsAndSettingsOf', 'store.setPage', 'store.connectionsOf']);
+    expect(c.world.notifier.sent.map((s) => s.connectionId).sort()).toEqual(['a1', 'b1', 'c1']);
+    c.calls.length = 0;
+    c.world.notifier.clear();
 
+    await c.world.service.updatePresence(conn('alice', 'a1'), page('https://github.com/x'));
     expect(c.calls).toEqual(['graph.friendsAndSettingsOf', 'store.setPage']);
     expect(c.world.notifier.sent).toEqual([]);
+    c.calls.length = 0;
+
+    await c.world.service.getPresence('bob');
+    expect(c.calls).toEqual(['graph.friendsWithProfilesOf', 'store.presenceWithLastSeenOf']);
   });
 
   it('with the friend cache warm, an unchanged update reads the graph 0 times', async () => {
