@@ -1,6 +1,7 @@
+import type { ActivityAppend } from './activity-log.js';
 import { isUnavailable } from './errors.js';
 import type { NotifyReport, OutboxEntry } from './ports.js';
-import type { ServerFrame } from './schemas.js';
+import { lastSeenAt, timeoutFrame } from './presence-view.js';
 import {
   type AnnounceOutcome,
   addOutcome,
@@ -25,12 +26,23 @@ interface UserSend {
   readonly report: NotifyReport | undefined | 'online';
 }
 
+/** The sends of one announcement step, and how many of its `offline` appends failed. */
+interface Step {
+  readonly sends: UserSend[];
+  readonly activityFailures: number;
+}
+
 /**
  * Tells friends that users went offline (`presence-timeout`) and acknowledges each user's outbox
  * entry once every post to them succeeded or found the connection gone: at least once, never lost.
  * A user who came back online meanwhile is not announced (checked in the same read as the friends'
  * connections, just before sending). A backend failure while announcing defers the rest to the
  * outbox (next sweep) when there is one, and is thrown when there is none.
+ *
+ * Each frame carries the user's `lastSeenAt` (their last activity from the outbox entry, rounded;
+ * `null` without an entry or when the store keeps no last seen), and each user announced gets an
+ * `offline` activity at that last activity, appended beside the posts (a retried announcement
+ * appends again: at least once).
  */
 export class Announcer {
   readonly #ctx: ServiceContext;
@@ -44,14 +56,14 @@ export class Announcer {
     const outcome = noAnnouncement();
     let pending = dedupe(initial);
     while (pending.length > 0) {
-      let sends: UserSend[];
+      let sent: Step;
       try {
-        sends = await this.#send(pending, scope);
+        sent = await this.#send(pending, scope);
       } catch (error) {
         this.#defer(error, pending.length, outcome);
         return outcome;
       }
-      const step = this.#settle(sends);
+      const step = this.#settle(sent);
       addOutcome(outcome, step.outcome);
       await this.#ack(step.acks);
       pending = dedupe(await this.#removeGone(step.gone));
@@ -72,7 +84,7 @@ export class Announcer {
     const { graph, store, calls, notifier, settings } = this.#ctx;
     const outcome = noAnnouncement();
     const users = dedupe(offline);
-    let sends: UserSend[];
+    let sent: Step;
     try {
       const offlineNow = new Set(users.map((u) => u.userId));
       const liveFriendsOf = new Map<string, string[]>();
@@ -93,23 +105,25 @@ export class Announcer {
         read.length > 0
           ? await calls.run('connectionsOf', () => store.connectionsOf(read, scope.seenSince))
           : new Map<string, string[]>();
-      sends = await Promise.all(
-        users.map(async (user): Promise<UserSend> => {
-          if (connections.has(user.userId)) return { user, report: 'online' };
-          const friends = liveFriendsOf.get(user.userId) ?? [];
-          const targets = friends.flatMap((friend) => connections.get(friend) ?? []);
-          const frame: ServerFrame = { type: 'presence-timeout', userId: user.userId };
-          return {
-            user,
-            report: targets.length > 0 ? await notifier.send(targets, frame) : undefined,
-          };
-        }),
+      sent = await this.#withAppends(users, () =>
+        Promise.all(
+          users.map(async (user): Promise<UserSend> => {
+            if (connections.has(user.userId)) return { user, report: 'online' };
+            const friends = liveFriendsOf.get(user.userId) ?? [];
+            const targets = friends.flatMap((friend) => connections.get(friend) ?? []);
+            return {
+              user,
+              report:
+                targets.length > 0 ? await notifier.send(targets, this.#frameOf(user)) : undefined,
+            };
+          }),
+        ),
       );
     } catch (error) {
       this.#defer(error, users.length, outcome);
       return outcome;
     }
-    const step = this.#settle(sends);
+    const step = this.#settle(sent);
     addOutcome(outcome, step.outcome);
     await this.#ack(step.acks);
     const next = await this.#removeGone(step.gone);
@@ -117,16 +131,45 @@ export class Announcer {
     return outcome;
   }
 
-  /** After a send: removes the gone connections and announces users they took offline. */
-  async dropGone(report: NotifyReport): Promise<number> {
-    if (report.gone.length === 0) return 0;
+  /**
+   * After a send: removes the gone connections and announces users they took offline. Returns the
+   * number of gone connections and the `offline` appends that failed on the way.
+   */
+  async dropGone(report: NotifyReport): Promise<{ gone: number; activityFailures: number }> {
+    if (report.gone.length === 0) return { gone: 0, activityFailures: 0 };
     const offline = await this.#removeGone(report.gone);
-    if (offline.length > 0) await this.announce(offline);
-    return report.gone.length;
+    const outcome = offline.length > 0 ? await this.announce(offline) : noAnnouncement();
+    return { gone: report.gone.length, activityFailures: outcome.activityFailures };
+  }
+
+  /** The `presence-timeout` frame of a user going offline, with their rounded last activity. */
+  #frameOf(user: GoingOffline) {
+    const { lastSeen, settings } = this.#ctx;
+    const kept = lastSeen !== undefined && lastSeen.lastSeenRetentionMs > 0;
+    return timeoutFrame(
+      user.userId,
+      kept ? lastSeenAt(user.entry?.lastActivity, settings.lastSeenGranularityMs) : null,
+    );
+  }
+
+  /** Runs the sends with the users' `offline` appends beside them. */
+  async #withAppends(users: readonly GoingOffline[], sends: () => Promise<UserSend[]>) {
+    const now = this.#ctx.clock.now();
+    const entries = users.map(
+      (user): ActivityAppend => ({
+        userId: user.userId,
+        at: user.entry?.lastActivity ?? now,
+        type: 'offline',
+      }),
+    );
+    // record() never rejects: awaiting it after a failed send loses nothing.
+    const appending = this.#ctx.activity.record('announce', entries);
+    const done = await sends();
+    return { sends: done, activityFailures: await appending };
   }
 
   /** Reads the users' friends and their connections, then sends each user's frame. */
-  async #send(pending: readonly GoingOffline[], scope?: SweepScope): Promise<UserSend[]> {
+  async #send(pending: readonly GoingOffline[], scope?: SweepScope): Promise<Step> {
     const { graph, store, calls, notifier } = this.#ctx;
     const ids = pending.map((user) => user.userId);
     const friendsByUser = await graph.friendsOfMany(ids);
@@ -135,33 +178,41 @@ export class Announcer {
       for (const friend of list) if (!scope?.offlineInRun.has(friend)) friends.add(friend);
     }
     // Nobody to tell: no read at all (in a sweep, every friend may have gone offline in the run).
-    if (friends.size === 0) return pending.map((user) => ({ user, report: undefined }));
+    if (friends.size === 0) {
+      return this.#withAppends(pending, async () =>
+        pending.map((user) => ({ user, report: undefined })),
+      );
+    }
     // The users themselves are read too: one who came back online is not announced offline.
     const connections = await calls.run('connectionsOf', () =>
       store.connectionsOf([...new Set([...friends, ...ids])], scope?.seenSince),
     );
-    return Promise.all(
-      pending.map(async (user): Promise<UserSend> => {
-        if (connections.has(user.userId)) return { user, report: 'online' };
-        const targets = without(friendsByUser.get(user.userId) ?? [], user.userId)
-          .filter((friend) => !scope?.offlineInRun.has(friend))
-          .flatMap((friend) => connections.get(friend) ?? []);
-        const frame: ServerFrame = { type: 'presence-timeout', userId: user.userId };
-        return {
-          user,
-          report: targets.length > 0 ? await notifier.send(targets, frame) : undefined,
-        };
-      }),
+    return this.#withAppends(pending, () =>
+      Promise.all(
+        pending.map(async (user): Promise<UserSend> => {
+          if (connections.has(user.userId)) return { user, report: 'online' };
+          const targets = without(friendsByUser.get(user.userId) ?? [], user.userId)
+            .filter((friend) => !scope?.offlineInRun.has(friend))
+            .flatMap((friend) => connections.get(friend) ?? []);
+          return {
+            user,
+            report:
+              targets.length > 0 ? await notifier.send(targets, this.#frameOf(user)) : undefined,
+          };
+        }),
+      ),
     );
   }
 
   /** Counts the sends: a user is announced when no post failed (gone is fine), else deferred. */
-  #settle(sends: readonly UserSend[]): {
+  #settle(step: Step): {
     outcome: AnnounceOutcome;
     acks: OutboxEntry[];
     gone: string[];
   } {
+    const sends = step.sends;
     const outcome = noAnnouncement();
+    outcome.activityFailures = step.activityFailures;
     const acks: OutboxEntry[] = [];
     const gone: string[] = [];
     for (const { user, report } of sends) {

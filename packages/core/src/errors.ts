@@ -5,6 +5,7 @@ export type PresenceErrorCode =
   | 'unauthorized'
   | 'forbidden'
   | 'not_found'
+  | 'too_many_friends'
   | 'rate_limited'
   | 'store_unavailable'
   | 'graph_unavailable'
@@ -74,6 +75,11 @@ export class ForbiddenError extends subclass('forbidden', 'ForbiddenError') {}
 /** The route or resource does not exist. HTTP 404. */
 export class NotFoundError extends subclass('not_found', 'NotFoundError') {}
 /**
+ * The caller has more friends than the service's `maxFriends`: `GET /presence` would exceed what
+ * the runtime can answer (Lambda caps a response at 6 MB). HTTP 413; nothing was read from the store.
+ */
+export class TooManyFriendsError extends subclass('too_many_friends', 'TooManyFriendsError') {}
+/**
  * A connection sent frames faster than its token bucket allows (the service's `frameRateLimit`); the
  * frame was refused and changed nothing. HTTP 429; on a WebSocket, a JSON error frame.
  */
@@ -107,6 +113,7 @@ export const HTTP_STATUS_BY_CODE: Readonly<Record<PresenceErrorCode, number>> = 
   unauthorized: 401,
   forbidden: 403,
   not_found: 404,
+  too_many_friends: 413,
   rate_limited: 429,
   store_unavailable: 503,
   graph_unavailable: 503,

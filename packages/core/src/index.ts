@@ -1,3 +1,4 @@
+export type { EraseActivityOptions, ListActivityOptions } from './activity.js';
 export type {
   ActivityIdFactory,
   ActivityRecord,
@@ -49,6 +50,7 @@ export {
   PresenceError,
   RateLimitedError,
   StoreUnavailableError,
+  TooManyFriendsError,
   UnauthorizedError,
 } from './errors.js';
 export type { FriendCache, FriendCacheLookup } from './friend-cache.js';
@@ -63,7 +65,11 @@ export type { PresenceLimits } from './limits.js';
 export { assertConnectionId, assertUserId, DEFAULT_LIMITS } from './limits.js';
 export type { MemoryActivityLogOptions } from './memory/activity-log.js';
 export { MemoryActivityLog } from './memory/activity-log.js';
-export { assertWriteOptions } from './memory/durable-state.js';
+export {
+  assertPageOptions,
+  assertWriteOptions,
+  MAX_FRAME_FINGERPRINT_LENGTH,
+} from './memory/durable-state.js';
 export type { MemoryFriendCacheOptions } from './memory/friend-cache.js';
 export { MemoryFriendCache } from './memory/friend-cache.js';
 export { MemoryFriendGraph } from './memory/friend-graph.js';
@@ -103,8 +109,10 @@ export type {
   NotifyReport,
   OfflineOutbox,
   OutboxEntry,
+  PageOptions,
   PartitionMark,
   PresenceStore,
+  PresenceWithLastSeen,
   RateLimit,
   ReconcileProgress,
   RemovedConnection,
@@ -116,7 +124,8 @@ export type {
   TouchResult,
   UpsertOptions,
 } from './ports.js';
-export { isOfflineOutbox, isSweepMarkers } from './ports.js';
+export { isLastSeenSource, isOfflineOutbox, isSweepMarkers } from './ports.js';
+export { lastSeenAt, updateFrame, view, visibleLatest, visiblePage } from './presence-view.js';
 export type {
   ClientFrame,
   ErrorFrame,
@@ -136,6 +145,7 @@ export {
   errorFrameSchema,
   getPresenceResponseSchema,
   heartbeatFrameSchema,
+  lastSeenAtSchema,
   pageViewSchema,
   parseClientFrame,
   presenceSchema,
@@ -146,13 +156,16 @@ export {
   userInfoSchema,
   userPageResponseSchema,
 } from './schemas.js';
-export { createPresenceService, PresenceService, view } from './service.js';
+export { createPresenceService, PresenceService } from './service.js';
+export type { PresenceServiceOptions } from './service-options.js';
+export { DEFAULT_MAX_FRIENDS } from './service-options.js';
 export type {
+  ConnectResult,
   DisconnectResult,
   FrameOutcome,
-  PresenceServiceOptions,
+  HeartbeatResult,
   SweepOptions,
   SweepReport,
   UpdatePresenceResult,
-} from './service-options.js';
+} from './service-results.js';
 export { isShareable, sharingListDomain, sharingListDomains } from './sharing.js';

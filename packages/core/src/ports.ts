@@ -1,22 +1,22 @@
+import type { OutboxEntry } from './durable-ports.js';
 import type { ConnectionRef, OnlineRecord, Page, SharingSettings, UserProfile } from './model.js';
 import type { ServerFrame } from './schemas.js';
+
+export type {
+  DurablePresenceStore,
+  LastSeenSource,
+  OfflineOutbox,
+  OutboxEntry,
+  PartitionMark,
+  PresenceWithLastSeen,
+  ReconcileProgress,
+  SweepMarkers,
+} from './durable-ports.js';
+export { isLastSeenSource, isOfflineOutbox, isSweepMarkers } from './durable-ports.js';
 
 /** Milliseconds since the epoch. Injected so tests drive time instead of sleeping. */
 export interface Clock {
   now(): number;
-}
-
-/** An offline transition waiting to be announced: an entry of the store's outbox (DESIGN.md invariant 7). */
-export interface OutboxEntry {
-  readonly userId: string;
-  /**
-   * The user's last activity (ms, the callers' clock): the time of their last heartbeat or update on
-   * any connection (callers' clocks are expected to agree), or of the `$disconnect` that took them
-   * offline, whichever is later. Never the sweep's time.
-   */
-  readonly lastActivity: number;
-  /** Opaque token: {@link OfflineOutbox.ackOutbox} removes the entry only while it still carries it. */
-  readonly claim: string;
 }
 
 /** What {@link PresenceStore.removeConnection} removed. */
@@ -49,12 +49,24 @@ export interface TouchResult {
    * last-seen) and `wasRegistered` says whether the connection is known.
    */
   readonly rateLimited?: boolean;
+  /**
+   * True when this write brought the user online: they had no connection before it (first
+   * connection, back after going offline, or re-registered after the store lost them). Absent
+   * otherwise, and on a refused write. The service records an `online` activity from it.
+   */
+  readonly cameOnline?: boolean;
 }
 
 /** What {@link PresenceStore.setPage} stored. */
 export interface SetPageResult extends TouchResult {
   /** The user's last shared page after the write (`null` when nothing was shared this session, or refused). */
   readonly latestPage: Page | null;
+  /**
+   * True when {@link PageOptions.frameFingerprint} equalled the fingerprint the store kept for the
+   * user (see there): every recipient already holds the frame this write leads to. The write itself
+   * (liveness, page) happened as usual. Absent otherwise.
+   */
+  readonly unchanged?: boolean;
 }
 
 /** One batch of {@link PresenceStore.sweep}. */
@@ -107,6 +119,22 @@ export interface FrameOptions extends UpsertOptions {
    * nothing. A connection the store does not know starts with a full bucket. @default no limit
    */
   readonly rateLimit?: RateLimit;
+}
+
+/** Options of {@link PresenceStore.setPage}. */
+export interface PageOptions extends FrameOptions {
+  /**
+   * Opaque fingerprint (1 to 128 characters) of the `update-presence` frame this write leads to: the
+   * service derives it from everything the frame and its recipients depend on. The store keeps one
+   * per user, in the same atomic step as the write: when it equals the kept one the result says
+   * `unchanged: true`, otherwise the new one is kept (`unchanged` false). The kept fingerprint is
+   * forgotten by every write that registers a connection of the user (add, touch or setPage of a
+   * connection the store did not know: a new or re-opened socket must get the next frame), by a
+   * setPage without a fingerprint, and with the rest of the user's data when they go offline. A
+   * refused write (rate limit, deadline) changes nothing. @default none: nothing compared, the kept
+   * one forgotten
+   */
+  readonly frameFingerprint?: string;
 }
 
 /** Options of {@link PresenceStore.removeConnection}. */
@@ -166,14 +194,15 @@ export interface PresenceStore {
   touch(ref: ConnectionRef, now: number, options?: FrameOptions): Promise<TouchResult>;
   /**
    * Touches like {@link touch}, stores `page` as the current page and, when `shared`, as the latest
-   * shared page too, in one atomic step. A hidden page (`url: ""`) is never stored as latest.
+   * shared page too, in one atomic step. A hidden page (`url: ""`) is never stored as latest. With
+   * {@link PageOptions.frameFingerprint}, also compares and keeps the user's frame fingerprint.
    */
   setPage(
     ref: ConnectionRef,
     page: Page,
     shared: boolean,
     now: number,
-    options?: FrameOptions,
+    options?: PageOptions,
   ): Promise<SetPageResult>;
   /** The user a connection belongs to, `undefined` when unknown. */
   userOfConnection(connectionId: string): Promise<string | undefined>;
@@ -213,138 +242,12 @@ export interface FriendsWithProfiles {
   readonly friends: readonly string[];
   /** Profiles of the user and of each friend; ids the user service does not know are absent. */
   readonly profiles: ReadonlyMap<string, UserProfile>;
-}
-
-/**
- * The outbox of offline transitions (DESIGN.md invariant 7), kept by the same backend as the
- * {@link PresenceStore} whose removals write it: `removeConnection` and `sweep` record an entry in the
- * very step that takes a user offline, so an announcement interrupted by any fault is found again.
- *
- * Contract (held by `describePresenceStore`):
- * - One entry per offline user: going offline again replaces it (new `claim`); coming back online
- *   (a write that creates the user anew) deletes it in that write's step.
- * - A recorded entry is claimable from `recordedAt + lease`; the lease lets the caller that took the
- *   user offline announce first. `claimOutbox(now, limit)` hands out up to `limit` claimable entries
- *   (each with a new `claim`) and makes them unclaimable until `now + lease`: two sweepers rarely get
- *   the same entry, and one that dies mid-way is retried after the lease (at least once).
- * - `ackOutbox(entries)` deletes each entry only while it still carries the given `claim`: an entry
- *   claimed again, or recorded anew since, survives. Unknown entries are ignored.
- * - Entries recorded more than the store's outbox TTL ago are dropped, never handed out (an
- *   announcement delayed that long is given up: see the adapter's README).
- * - Batch operations cost one round trip per node (a claim may count per shard first).
- */
-export interface OfflineOutbox {
-  /** Claims up to `limit` entries claimable at `now` (ms, callers' clock). */
-  claimOutbox(now: number, limit: number): Promise<OutboxEntry[]>;
-  /** Deletes the entries still carrying these claims; returns how many were deleted. */
-  ackOutbox(entries: readonly OutboxEntry[]): Promise<number>;
-}
-
-/** What {@link SweepMarkers.markSweep} found for one partition. */
-export interface PartitionMark {
-  readonly partition: number;
-  /** When the partition's marker was created (ms, callers' clock). */
-  readonly epoch: number;
   /**
-   * True when the marker was missing and this call created it *and* the store can lose data under
-   * its callers (a restart, a failover, a lost shard): the partition's connections, outbox and pages
-   * may be gone. A store that cannot (in memory) reports `false`.
+   * Sharing settings of the user and of each friend, as {@link FriendGraph.sharingSettingsOf}
+   * answers them (the service applies each user's current rule to their pages); ids without
+   * settings are absent.
    */
-  readonly lost: boolean;
-  /**
-   * The latest gap this partition saw between two sweeps longer than the `gapMs` given to
-   * {@link SweepMarkers.markSweep}: `from` the sweep before it, `to` the sweep after it. A lost
-   * partition reports `{ from: epoch, to: epoch }`. Absent when there never was one.
-   */
-  readonly gap?: { readonly from: number; readonly to: number };
-  /**
-   * For a lost partition whose reconcile is not finished: the first partition whose live users
-   * still have to be told (0 to `partitions - 1`). Absent when nothing is pending.
-   */
-  readonly reconcileFrom?: number;
-}
-
-/** Progress of a reconcile for {@link SweepMarkers.markReconciled}. */
-export interface ReconcileProgress {
-  readonly partition: number;
-  /** The epoch the reconcile ran for: a marker re-created since is left alone. */
-  readonly epoch: number;
-  /** The next partition to visit; `partitions` (or more) means done. */
-  readonly next: number;
-}
-
-/**
- * Per-partition markers the sweep keeps in the store, to tell an outage (no sweep reached the store
- * for a while: heartbeats could not be stored either) and data loss (the marker is gone) apart from
- * normal operation. Kept by the same backend as the {@link PresenceStore}.
- *
- * Contract (held by `describePresenceStore`):
- * - A partition is a slice of users (`partitionOf`) whose data is lost or kept together (a Redis
- *   hash tag). `partitions` is their number.
- * - `markSweep(now, gapMs)` reads and refreshes every partition's marker atomically per partition, in
- *   one round trip per node: creates missing markers (reporting `lost` when the store can lose data),
- *   records a gap when the previous sweep is more than `gapMs` before `now`, and sets the last sweep
- *   time to `now` (never backwards); a partition reached after the call's deadline is left alone.
- * - `markReconciled` moves a lost partition's reconcile forward (conditional on its epoch).
- * - `liveUsersIn(partition, seenSince)` lists the users of one partition with a connection last seen
- *   at or after `seenSince`, each once.
- * - Markers have a TTL (longer than any sweep interval), refreshed by every `markSweep`.
- */
-export interface SweepMarkers {
-  /** Number of partitions. */
-  readonly partitions: number;
-  /** The partition a user's data lives in. */
-  partitionOf(userId: string): number;
-  /**
-   * Reads and refreshes every partition's marker; one entry per partition. With a `deadline` (as
-   * {@link UpsertOptions.deadline}) a partition whose step runs later is left unchanged and the call
-   * throws {@link StoreUnavailableError}: a sweep that timed out during an outage must not refresh the
-   * last sweep time when the store resumes, or the outage would go unnoticed.
-   */
-  markSweep(
-    now: number,
-    gapMs: number,
-    options?: { readonly deadline?: number },
-  ): Promise<PartitionMark[]>;
-  /** Records reconcile progress of lost partitions. */
-  markReconciled(progress: readonly ReconcileProgress[]): Promise<void>;
-  /** Users of one partition with a connection seen at or after `seenSince`. */
-  liveUsersIn(partition: number, seenSince: number): Promise<string[]>;
-}
-
-/**
- * Last activity of users who went offline, kept for a retention period (issue 14's "last seen").
- *
- * Contract (held by `describePresenceStore`): the step that takes a user offline (remove or sweep)
- * stores their {@link OutboxEntry.lastActivity} with the store's retention as TTL; coming back online
- * deletes it. `lastSeenOf(userIds)` returns it for each given user who is offline and went offline
- * within the retention; online, unknown and expired users are absent; a retention of 0 keeps nothing.
- * One round trip per node.
- */
-export interface LastSeenSource {
-  /** Last activity (ms, callers' clock) of each given offline user still within the retention. */
-  lastSeenOf(userIds: readonly string[]): Promise<Map<string, number>>;
-}
-
-/** A store with every port the service's fault handling uses (both adapters of this repository). */
-export type DurablePresenceStore = PresenceStore & OfflineOutbox & SweepMarkers & LastSeenSource;
-
-/** True when the object implements {@link OfflineOutbox}. */
-export function isOfflineOutbox(value: unknown): value is OfflineOutbox {
-  const v = value as Partial<OfflineOutbox> | null;
-  return typeof v?.claimOutbox === 'function' && typeof v.ackOutbox === 'function';
-}
-
-/** True when the object implements {@link SweepMarkers}. */
-export function isSweepMarkers(value: unknown): value is SweepMarkers {
-  const v = value as Partial<SweepMarkers> | null;
-  return (
-    typeof v?.markSweep === 'function' &&
-    typeof v.markReconciled === 'function' &&
-    typeof v.liveUsersIn === 'function' &&
-    typeof v.partitionOf === 'function' &&
-    typeof v.partitions === 'number'
-  );
+  readonly settings: ReadonlyMap<string, SharingSettings>;
 }
 
 /**

@@ -1,7 +1,7 @@
 import type { Announcer } from './announcer.js';
 import { isUnavailable } from './errors.js';
 import type { PartitionMark, SweepMarkers } from './ports.js';
-import type { ServerFrame } from './schemas.js';
+import { timeoutFrame } from './presence-view.js';
 import type { ServiceContext } from './service-context.js';
 
 /** What a reconcile run did. */
@@ -95,10 +95,10 @@ async function tellChunk(
     }
   }
   const reports = await Promise.all(
-    [...recipientsOf].map(([friend, targets]) => {
-      const frame: ServerFrame = { type: 'presence-timeout', userId: friend };
-      return ctx.notifier.send(targets, frame);
-    }),
+    // The lost partitions' last seen went with their data: unknown.
+    [...recipientsOf].map(([friend, targets]) =>
+      ctx.notifier.send(targets, timeoutFrame(friend, null)),
+    ),
   );
   let sent = 0;
   let failed = false;

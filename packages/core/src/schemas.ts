@@ -40,10 +40,24 @@ export const updatePresenceServerFrameSchema = z.object({
   latestDomain: z.string(),
 });
 
-/** Server → client: a friend went offline. */
+/**
+ * When a user was last active, as the wire carries it (`GET /presence`, `presence-timeout`): an ISO
+ * 8601 UTC time (`2024-05-01T10:05:00.000Z`) rounded DOWN to the service's `lastSeenGranularityMs`
+ * (default 5 minutes, so exact activity cannot be inferred), or `null` when unknown, past the store's
+ * last-seen retention, or last seen is off. An addition to PROTOCOL.md: deployed clients ignore it.
+ */
+export const lastSeenAtSchema = z.iso.datetime().nullable();
+
+/**
+ * Server → client: a friend went offline. `lastSeenAt` (an addition: deployed clients ignore unknown
+ * fields) is the friend's last activity, the same value `GET /presence` then shows; the service
+ * always sends it, `null` when unknown or off, and when the recipient is no longer a friend. Optional
+ * in the schema so that frames of earlier servers still parse.
+ */
 export const presenceTimeoutFrameSchema = z.object({
   type: z.literal('presence-timeout'),
   userId: z.string(),
+  lastSeenAt: lastSeenAtSchema.optional(),
 });
 
 /** Server → client: a frame was refused. `code` is a {@link PresenceErrorCode}. */
@@ -72,11 +86,21 @@ export type ServerFrame = z.infer<typeof serverFrameSchema>;
 /** `{url,title,domain}` in REST bodies. */
 export const pageViewSchema = z.object({ url: z.string(), title: z.string(), domain: z.string() });
 
-/** One user's presence in `GET /presence`. `page: null` means offline. */
+/**
+ * One user's presence in `GET /presence`. `page: null` means offline. Pages are shown as their
+ * owner's CURRENT sharing rule allows: a page it no longer shares is `{url:"",title:"",domain:""}`
+ * (hidden), and a latest page it no longer shares is all `""`, as if never shared.
+ *
+ * `lastSeenAt` (an addition to PROTOCOL.md; deployed clients ignore it): present on every OFFLINE
+ * user, friends and caller alike (see {@link lastSeenAtSchema}: a rounded ISO 8601 time or `null`),
+ * and absent on online users, whose last activity is "now" (so the body of online friends is what
+ * it was before the addition).
+ */
 export const presenceSchema = z.object({
   userId: z.string(),
   page: pageViewSchema.nullable(),
   latestPage: pageViewSchema.nullable(),
+  lastSeenAt: lastSeenAtSchema.optional(),
 });
 
 /** Profile entry of `userInfoMap`, snake_case as the user service names it. */

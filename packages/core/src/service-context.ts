@@ -1,7 +1,9 @@
+import type { ActivityRecorder } from './activity.js';
 import type {
   Clock,
   ConnectionNotifier,
   FriendGraph,
+  LastSeenSource,
   Logger,
   OfflineOutbox,
   OutboxEntry,
@@ -24,6 +26,10 @@ export interface ServiceContext {
   readonly outbox: OfflineOutbox | undefined;
   /** Absent: no outage hold and no data-loss reconcile. */
   readonly markers: SweepMarkers | undefined;
+  /** Absent: `lastSeenAt` is always `null`. */
+  readonly lastSeen: LastSeenSource | undefined;
+  /** Appends to the activity log, if any, without ever failing the operation. */
+  readonly activity: ActivityRecorder;
   readonly settings: ServiceSettings;
 }
 
@@ -41,11 +47,13 @@ export interface AnnounceOutcome {
   announced: number;
   /** Users whose announcement failed and stays in the outbox. */
   deferred: number;
+  /** `offline` activity appends that failed. */
+  activityFailures: number;
 }
 
 /** A fresh {@link AnnounceOutcome} of zeros. */
 export function noAnnouncement(): AnnounceOutcome {
-  return { sent: 0, announced: 0, deferred: 0 };
+  return { sent: 0, announced: 0, deferred: 0, activityFailures: 0 };
 }
 
 /** Adds `b` into `a`. */
@@ -53,6 +61,7 @@ export function addOutcome(a: AnnounceOutcome, b: AnnounceOutcome): void {
   a.sent += b.sent;
   a.announced += b.announced;
   a.deferred += b.deferred;
+  a.activityFailures += b.activityFailures;
 }
 
 /** Ids without duplicates and without `self`. */

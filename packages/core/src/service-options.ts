@@ -1,16 +1,17 @@
+import type { ActivityLog } from './activity-log.js';
 import { ConfigError } from './errors.js';
 import type { PresenceLimits } from './limits.js';
 import type {
   Clock,
   ConnectionNotifier,
   FriendGraph,
+  LastSeenSource,
   Logger,
   OfflineOutbox,
   PresenceStore,
   RateLimit,
   SweepMarkers,
 } from './ports.js';
-import type { ErrorFrame, UpdatePresenceServerFrame } from './schemas.js';
 
 /** Options of {@link createPresenceService}. */
 export interface PresenceServiceOptions {
@@ -34,6 +35,12 @@ export interface PresenceServiceOptions {
    * @default `store`, when it implements SweepMarkers (MemoryPresenceStore and RedisPresenceStore do)
    */
   readonly markers?: SweepMarkers;
+  /**
+   * Where the last activity of offline users is read for `lastSeenAt` (`GET /presence` reads the
+   * presence and the last seen together through it). Without one, `lastSeenAt` is always `null`.
+   * @default `store`, when it implements LastSeenSource (MemoryPresenceStore and RedisPresenceStore do)
+   */
+  readonly lastSeen?: LastSeenSource;
   /** Time source. @default the system clock */
   readonly clock?: Clock;
   /** A connection silent for longer than this is swept. @default 180_000 (PROTOCOL.md) */
@@ -98,6 +105,39 @@ export interface PresenceServiceOptions {
   readonly storeClockSkewMs?: number;
   /** Input limits. @default {@link DEFAULT_LIMITS} */
   readonly limits?: Partial<PresenceLimits>;
+  /**
+   * The users' activity history (`@presence/dynamodb`, `MemoryActivityLog`). With it, the service
+   * appends each shared page of an update that is sent (not the skipped repeats), `online` when a
+   * write brings a user online and `offline` (at their last activity) with every announced offline
+   * transition, and serves {@link PresenceService.listActivity} / `eraseActivity`. Appends run
+   * beside the posts, off the fan-out's path: a failed append is a `warn` line and a count in the
+   * operation's result (`activityFailures`), never an error. @default none: no history is kept
+   */
+  readonly activityLog?: ActivityLog;
+  /**
+   * `lastSeenAt` (in `GET /presence` and `presence-timeout`) is the last activity rounded DOWN to a
+   * multiple of this, so that exact activity cannot be inferred. How long it is kept is the store's
+   * `lastSeenRetentionMs` (0 turns last seen off: `lastSeenAt` is then always `null`).
+   * @default 300_000 (5 minutes)
+   */
+  readonly lastSeenGranularityMs?: number;
+  /**
+   * Most friends `GET /presence` answers for: a caller with more gets a {@link TooManyFriendsError}
+   * (413) instead of a body that Lambda (6 MB response cap) would turn into a bare 502. The default
+   * keeps the body well under the cap when every friend is online on a page of the largest size
+   * `limits` allow ({@link DEFAULT_MAX_FRIENDS} shows the arithmetic); raise it when your pages are
+   * smaller (measured: 5,000 friends online on typical pages make 2.7 MB, 20,000 make 11 MB).
+   * @default {@link DEFAULT_MAX_FRIENDS} (700)
+   */
+  readonly maxFriends?: number;
+  /**
+   * An update whose frame every recipient already holds is not sent (DESIGN.md invariant 8), but a
+   * frame is sent again at least this often per user (ms, counted in fixed windows offset per
+   * user): the bound on how long a friend can stay behind after a fault the skip rule cannot see
+   * (a post that failed, a crash between the store write and the posts). `0` turns the skip rule
+   * off: every update is sent. @default 600_000 (10 minutes)
+   */
+  readonly frameRefreshMs?: number;
   /** Structured logger; nothing personal is logged at info. @default no logging */
   readonly logger?: Logger;
 }
@@ -115,7 +155,29 @@ export interface ServiceSettings {
   readonly rateLimit: RateLimit | undefined;
   readonly storeTimeoutMs: number | undefined;
   readonly storeClockSkewMs: number;
+  readonly lastSeenGranularityMs: number;
+  readonly maxFriends: number;
+  readonly frameRefreshMs: number;
 }
+
+/**
+ * Default {@link PresenceServiceOptions.maxFriends}. The largest JSON one friend adds to
+ * `GET /presence` under `DEFAULT_LIMITS` (user id 128, URL 2,048, title 512 characters; a domain is
+ * at most 253), online on a page of maximal size, ASCII text (a shared page is the latest page too,
+ * so it is written twice, as `page` and `latestPage`):
+ * - its `presenceArr` entry: 10 (`{"userId":`) + 130 (the id, quoted) + 8 (`,"page":`) + 2,846 (the
+ *   page: 7 + 2,050 url + 9 + 514 title + 10 + 255 domain + 1) + 14 (`,"latestPage":`) + 2,846 + 2
+ *   = 5,856 bytes;
+ * - its `userInfoMap` entry, with names of up to 64 characters and an extension of up to 8: 131 +
+ *   11 + 130 + 14 + 66 + 13 + 66 + 27 + 10 + 2 = 470 bytes;
+ * - together 6,326 bytes; 700 friends and the caller make at most 4,434,526 bytes (4.4 MB), leaving
+ *   1.6 MB of Lambda's 6 MB for escaped characters (a title of 512 `"` adds 512 bytes per copy) and
+ *   longer names. An offline friend adds at most about 700 bytes.
+ * Measured (`test/service-limits.test.ts`): 700 friends on such pages, 4,071,528 bytes; on typical
+ * pages (a 115-byte URL, a 35-byte title), 5,000 online friends make 2,731,878 bytes and 20,000
+ * make 10,966,878; 20,000 offline friends, 3,726,878.
+ */
+export const DEFAULT_MAX_FRIENDS = 700;
 
 /** Checks and defaults the numeric options. @throws ConfigError naming the bad option */
 export function resolveSettings(options: PresenceServiceOptions): ServiceSettings {
@@ -163,84 +225,14 @@ export function resolveSettings(options: PresenceServiceOptions): ServiceSetting
         ? undefined
         : positiveInteger(options.storeTimeoutMs, 'storeTimeoutMs'),
     storeClockSkewMs: nonNegativeInteger(options.storeClockSkewMs ?? 250, 'storeClockSkewMs'),
+    lastSeenGranularityMs: positiveInteger(
+      options.lastSeenGranularityMs ?? 300_000,
+      'lastSeenGranularityMs',
+    ),
+    maxFriends: positiveInteger(options.maxFriends ?? DEFAULT_MAX_FRIENDS, 'maxFriends'),
+    frameRefreshMs: nonNegativeInteger(options.frameRefreshMs ?? 600_000, 'frameRefreshMs'),
   };
 }
-
-/** What {@link PresenceService.updatePresence} did. */
-export interface UpdatePresenceResult {
-  /** The frame sent to the user's connections and online friends. */
-  readonly frame: UpdatePresenceServerFrame;
-  /** Whether the page was stored as shared (false: hidden by the client or by the sharing rule). */
-  readonly shared: boolean;
-  /** Connections the frame went to, the user's own included. */
-  readonly recipients: number;
-  /** Connections found gone and removed on the way. */
-  readonly gone: number;
-}
-
-/** What {@link PresenceService.disconnect} did. */
-export interface DisconnectResult {
-  /** The connection's user, `undefined` when the connection was unknown (already removed). */
-  readonly userId: string | undefined;
-  /** True when it was the user's last connection. */
-  readonly userOffline: boolean;
-  /** `presence-timeout` frames sent. */
-  readonly notified: number;
-  /**
-   * True when the announcement could not be completed (friend graph or store down, posts failed):
-   * it stays in the outbox and the next sweep makes it. The disconnect itself succeeded.
-   */
-  readonly deferred: boolean;
-}
-
-/** Options of one {@link PresenceService.sweep} run. */
-export interface SweepOptions {
-  /**
-   * Stop removing at this clock time (ms); the users already removed are still announced and their
-   * sockets closed, so leave time for that. The next run goes on. @default no deadline
-   */
-  readonly deadline?: number;
-}
-
-/** What one {@link PresenceService.sweep} run did. */
-export interface SweepReport {
-  /** Connections silent since before `cutoff` were removed (held back after an outage). */
-  readonly cutoff: number;
-  /** Connections removed. */
-  readonly expired: number;
-  /** Users who went offline. */
-  readonly offline: number;
-  /** `presence-timeout` frames sent (outbox, this run's users and the reconcile). */
-  readonly notified: number;
-  /** Stale sockets closed through the notifier. */
-  readonly closed: number;
-  /** Store sweep batches run. */
-  readonly batches: number;
-  /** False when the deadline stopped the run with stale connections or outbox entries left. */
-  readonly done: boolean;
-  /** Offline users whose announcement completed and was acknowledged in the outbox. */
-  readonly announced: number;
-  /** Offline users whose announcement failed (graph, store or posts): left in the outbox for the next run. */
-  readonly deferred: number;
-  /** Outbox entries of earlier runs or operations claimed and announced first. */
-  readonly drained: number;
-  /** Set while an outage or data loss holds the cutoff: the hold ends at `until` (ms). */
-  readonly hold?: { readonly until: number };
-  /** Partitions found lost (their store data gone) by this run. */
-  readonly lostPartitions: number;
-  /** `presence-timeout` frames the data-loss reconcile sent (included in `notified`). */
-  readonly reconciled: number;
-  /** Share of all connections stale at the cutoff when the run started, if the store counts them. */
-  readonly staleShare?: number;
-  /** True when `staleShare` reached `massTimeoutShare` (with at least 100 stale connections). */
-  readonly massTimeout: boolean;
-}
-
-/** What {@link PresenceService.handleFrame} did with a client frame. */
-export type FrameOutcome =
-  | { readonly action: 'heartbeat' }
-  | { readonly action: 'update-presence'; readonly result: UpdatePresenceResult }
-  | { readonly action: 'rejected'; readonly reply: ErrorFrame };
 
 function positiveInteger(value: number, name: string): number {
   if (!Number.isSafeInteger(value) || value <= 0) {

@@ -1,31 +1,33 @@
+import {
+  ActivityRecorder,
+  type EraseActivityOptions,
+  type ListActivityOptions,
+} from './activity.js';
+import type { ActivityPage } from './activity-log.js';
 import { Announcer } from './announcer.js';
 import { systemClock } from './clock.js';
-import { registrableDomain } from './domain.js';
-import { ForbiddenError, InvalidInputError, PresenceError, RateLimitedError } from './errors.js';
+import { InvalidInputError, PresenceError } from './errors.js';
+import { getPresence, getUserPresence } from './get-presence.js';
+import { friendshipChanged, sharingSettingsChanged } from './graph-changes.js';
 import { assertConnectionId, assertUserId, DEFAULT_LIMITS, type PresenceLimits } from './limits.js';
-import { type ConnectionRef, HIDDEN_PAGE, type Page, type PageView } from './model.js';
-import { type FrameOptions, isOfflineOutbox, isSweepMarkers, type TouchResult } from './ports.js';
-import {
-  errorFrame,
-  type GetPresenceResponse,
-  type Presence,
-  parseClientFrame,
-  type UpdatePresenceServerFrame,
-  type UserInfo,
-} from './schemas.js';
-import { type ServiceContext, without } from './service-context.js';
-import {
-  type DisconnectResult,
-  type FrameOutcome,
-  type PresenceServiceOptions,
-  resolveSettings,
-  type SweepOptions,
-  type SweepReport,
-  type UpdatePresenceResult,
-} from './service-options.js';
-import { isShareable } from './sharing.js';
+import { type ConnectionRef, HIDDEN_PAGE, type Page } from './model.js';
+import { isLastSeenSource, isOfflineOutbox, isSweepMarkers } from './ports.js';
+import { errorFrame, type GetPresenceResponse, parseClientFrame } from './schemas.js';
+import type { ServiceContext } from './service-context.js';
+import { type PresenceServiceOptions, resolveSettings } from './service-options.js';
+import type {
+  ConnectResult,
+  DisconnectResult,
+  FrameOutcome,
+  HeartbeatResult,
+  SweepOptions,
+  SweepReport,
+  UpdatePresenceResult,
+} from './service-results.js';
+import { closeEvicted, frameWrite, onlineEntries } from './service-writes.js';
 import { StoreCalls } from './store-calls.js';
 import { Sweeper } from './sweep.js';
+import { updatePresence } from './update-presence.js';
 
 const silentLogger = { debug() {}, info() {}, warn() {}, error() {} };
 
@@ -49,15 +51,20 @@ export class PresenceService {
     const clock = options.clock ?? systemClock;
     const outbox = options.outbox ?? (isOfflineOutbox(options.store) ? options.store : undefined);
     const markers = options.markers ?? (isSweepMarkers(options.store) ? options.store : undefined);
+    const lastSeen =
+      options.lastSeen ?? (isLastSeenSource(options.store) ? options.store : undefined);
+    const log = options.logger ?? silentLogger;
     this.#ctx = {
       store: options.store,
       calls: new StoreCalls(clock, settings.storeTimeoutMs, settings.storeClockSkewMs),
       graph: options.graph,
       notifier: options.notifier,
       clock,
-      log: options.logger ?? silentLogger,
+      log,
       outbox,
       markers,
+      lastSeen,
+      activity: new ActivityRecorder(options.activityLog, log),
       settings,
     };
     this.timeoutMs = settings.timeoutMs;
@@ -69,10 +76,11 @@ export class PresenceService {
   /**
    * `$connect`: registers the connection; the user is online with a hidden page until the first
    * update. Beyond `maxConnectionsPerUser`, the user's least recently seen connections are closed.
+   * A user who came online gets an `online` activity (when an activity log is set).
    * @throws StoreUnavailableError when the store failed or did not answer within `storeTimeoutMs`:
    *   the connection is then not registered, and will not be later
    */
-  async connect(ref: ConnectionRef): Promise<void> {
+  async connect(ref: ConnectionRef): Promise<ConnectResult> {
     const conn = this.#ref(ref);
     const { store, calls, clock, settings, log } = this.#ctx;
     const now = clock.now();
@@ -91,72 +99,54 @@ export class PresenceService {
         });
       },
     );
-    await this.#closeEvicted('connect', conn.userId, result);
-    log.info({ op: 'connect', userId: conn.userId }, 'connected');
+    const [, activityFailures] = await Promise.all([
+      closeEvicted(this.#ctx, 'connect', conn.userId, result),
+      this.#ctx.activity.record('connect', onlineEntries(conn.userId, now, result)),
+    ]);
+    const cameOnline = result.cameOnline === true;
+    log.info({ op: 'connect', userId: conn.userId, cameOnline }, 'connected');
+    return { cameOnline, activityFailures };
   }
 
   /**
    * `heartbeat` frame: refreshes last-seen, re-registering a connection the store no longer knows.
    * @throws RateLimitedError when the connection's frame rate limit refused it (nothing changed)
    */
-  async heartbeat(ref: ConnectionRef): Promise<void> {
+  async heartbeat(ref: ConnectionRef): Promise<HeartbeatResult> {
     const conn = this.#ref(ref);
-    const { store } = this.#ctx;
-    const result = await this.#frameWrite('touch', conn, (now, options) =>
-      store.touch(conn, now, options),
+    const { store, clock } = this.#ctx;
+    const now = clock.now();
+    const result = await frameWrite(
+      this.#ctx,
+      'touch',
+      (at, options) => store.touch(conn, at, options),
+      { now },
     );
     if (!result.wasRegistered) {
       this.#ctx.log.info({ op: 'heartbeat', userId: conn.userId }, 'connection re-registered');
     }
-    await this.#closeEvicted('heartbeat', conn.userId, result);
+    const [, activityFailures] = await Promise.all([
+      closeEvicted(this.#ctx, 'heartbeat', conn.userId, result),
+      this.#ctx.activity.record('heartbeat', onlineEntries(conn.userId, now, result)),
+    ]);
+    return {
+      wasRegistered: result.wasRegistered,
+      cameOnline: result.cameOnline === true,
+      activityFailures,
+    };
   }
 
   /**
    * `update-presence` frame: stores the page (hidden when the URL is empty or not http(s), or when
    * the user's sharing settings do not allow its domain), moves the latest shared page, and sends
-   * `update-presence` to the user's own connections and online accepted friends.
+   * `update-presence` to the user's own connections and online accepted friends, unless every one
+   * of them already holds that exact frame (`unchanged`: the skip rule of the README). A shared
+   * page that is sent is appended to the activity log beside the posts.
    * @throws InvalidInputError for a bad id, a URL or title over the limits; nothing is written
    * @throws RateLimitedError when the connection's frame rate limit refused it (nothing changed)
    */
   async updatePresence(ref: ConnectionRef, input: Page): Promise<UpdatePresenceResult> {
-    const conn = this.#ref(ref);
-    const candidate = this.#page(input);
-    const { graph, store, calls, notifier, log } = this.#ctx;
-    const [friends, settings] = await Promise.all([
-      graph.friendsOf(conn.userId),
-      candidate.url === '' ? undefined : graph.sharingSettingsOf(conn.userId),
-    ]);
-    const domain = registrableDomain(candidate.url);
-    const shared = candidate.url !== '' && isShareable(domain, settings);
-    const page = shared ? candidate : HIDDEN_PAGE;
-    const stored = await this.#frameWrite('setPage', conn, (now, options) =>
-      store.setPage(conn, page, shared, now, options),
-    );
-    const latest = view(stored.latestPage ?? HIDDEN_PAGE);
-    const frame: UpdatePresenceServerFrame = {
-      type: 'update-presence',
-      userId: conn.userId,
-      url: page.url,
-      title: page.title,
-      domain: shared ? domain : '',
-      latestUrl: latest.url,
-      latestTitle: latest.title,
-      latestDomain: latest.domain,
-    };
-    const recipients = await calls.run('connectionsOf', () =>
-      store.connectionsOf([conn.userId, ...without(friends, conn.userId)]),
-    );
-    const targets = [...recipients.values()].flat();
-    const [report] = await Promise.all([
-      notifier.send(targets, frame),
-      this.#closeEvicted('update-presence', conn.userId, stored),
-    ]);
-    const gone = await this.#announcer.dropGone(report);
-    log.info(
-      { op: 'update-presence', userId: conn.userId, shared, recipients: targets.length, gone },
-      'presence updated',
-    );
-    return { frame, shared, recipients: targets.length, gone };
+    return updatePresence(this.#ctx, this.#announcer, this.#ref(ref), this.#page(input));
   }
 
   /**
@@ -169,8 +159,7 @@ export class PresenceService {
     try {
       const frame = parseClientFrame(raw, this.limits);
       if (frame.action === 'heartbeat') {
-        await this.heartbeat(ref);
-        return { action: 'heartbeat' };
+        return { action: 'heartbeat', result: await this.heartbeat(ref) };
       }
       const result = await this.updatePresence(ref, frame);
       return { action: 'update-presence', result };
@@ -207,7 +196,13 @@ export class PresenceService {
       store.removeConnection(id, { now: clock.now(), userAction: true }),
     );
     if (removed === undefined) {
-      return { userId: undefined, userOffline: false, notified: 0, deferred: false };
+      return {
+        userId: undefined,
+        userOffline: false,
+        notified: 0,
+        deferred: false,
+        activityFailures: 0,
+      };
     }
     const outcome = removed.userOffline
       ? await this.#announcer.announce([
@@ -221,6 +216,7 @@ export class PresenceService {
       userOffline: removed.userOffline,
       notified: outcome?.sent ?? 0,
       deferred: (outcome?.deferred ?? 0) > 0,
+      activityFailures: outcome?.activityFailures ?? 0,
     };
     log.info({ op: 'disconnect', ...result }, 'disconnected');
     return result;
@@ -236,86 +232,67 @@ export class PresenceService {
     return this.#sweeper.run(options);
   }
 
-  /** `GET /presence`: the caller's and their accepted friends' presence, with every profile. */
+  /**
+   * `GET /presence`: the caller's and their accepted friends' presence, with every profile. Pages
+   * are shown under their owner's current sharing rule; offline users carry `lastSeenAt`.
+   * @throws TooManyFriendsError when the caller has more than `maxFriends` friends (413)
+   */
   async getPresence(userId: string): Promise<GetPresenceResponse> {
-    const caller = assertUserId(userId, 'userId', this.limits);
-    const { graph, store, calls, log } = this.#ctx;
-    const friends = without(await graph.friendsOf(caller), caller);
-    const ids = [caller, ...friends];
-    const [records, profiles] = await Promise.all([
-      calls.run('presenceOf', () => store.presenceOf(ids)),
-      graph.profilesOf(ids),
-    ]);
-    const presenceOf = (id: string): Presence => {
-      const record = records.get(id);
-      return record === undefined
-        ? { userId: id, page: null, latestPage: null }
-        : {
-            userId: id,
-            page: view(record.page),
-            latestPage: view(record.latestPage ?? HIDDEN_PAGE),
-          };
-    };
-    const userInfoMap: Record<string, UserInfo> = {};
-    for (const id of ids) {
-      const profile = profiles.get(id);
-      userInfoMap[id] = {
-        user_id: id,
-        first_name: profile?.firstName ?? '',
-        last_name: profile?.lastName ?? '',
-        profile_image_extension: profile?.profileImageExtension ?? null,
-      };
-    }
-    log.info({ op: 'get-presence', userId: caller, friends: friends.length }, 'presence read');
-    return { userPresence: presenceOf(caller), presenceArr: friends.map(presenceOf), userInfoMap };
+    return getPresence(this.#ctx, assertUserId(userId, 'userId', this.limits));
   }
 
   /**
-   * `GET /presence/{userId}`: the target's raw stored page, `null` when offline.
+   * `GET /presence/{userId}`: the target's current page `{url, title}` under their current sharing
+   * rule (the caller's own: as stored, without a graph read), `null` when offline.
    * @throws ForbiddenError when the target is neither the caller nor an accepted friend
    */
   async getUserPresence(callerId: string, targetId: string): Promise<Page | null> {
     const caller = assertUserId(callerId, 'userId', this.limits);
     const target = assertUserId(targetId, 'target userId', this.limits);
-    const { graph, store, calls } = this.#ctx;
-    if (caller !== target && !(await graph.areFriends(caller, target))) {
-      throw new ForbiddenError('Forbidden access to user presence');
-    }
-    const record = (await calls.run('presenceOf', () => store.presenceOf([target]))).get(target);
-    return record === undefined ? null : { url: record.page.url, title: record.page.title };
+    return getUserPresence(this.#ctx, caller, target);
   }
 
-  /** A touch or setPage with the cap, the rate limit and (setPage only) the deadline; refused frames throw. */
-  async #frameWrite<R extends TouchResult>(
-    operation: 'touch' | 'setPage',
-    conn: ConnectionRef,
-    write: (now: number, options: FrameOptions) => Promise<R>,
-  ): Promise<R> {
-    const { calls, clock, settings } = this.#ctx;
-    const now = clock.now();
-    // A heartbeat carries no deadline: a late one is harmless (see StoreCalls) and it is the hot
-    // path, where reading the store's clock would cost a third more Redis time.
-    const result = await calls.run(operation, (deadline) =>
-      write(now, {
-        maxConnections: settings.maxConnections,
-        ...(settings.rateLimit === undefined ? {} : { rateLimit: settings.rateLimit }),
-        ...(deadline === undefined || operation === 'touch' ? {} : { deadline }),
-      }),
-    );
-    if (result.rateLimited) {
-      throw new RateLimitedError(
-        `connection sends frames faster than ${settings.rateLimit?.perSecond} per second`,
-      );
-    }
-    return result;
+  /**
+   * A friendship between `a` and `b` was accepted or removed (the user service calls it, or the
+   * PostgreSQL trigger's listener): forgets both users in the friend cache and, when they are no
+   * longer friends, sends each side's connections a `presence-timeout` for the other.
+   * @throws InvalidInputError for a bad id or `a === b`
+   * @throws a 503-class error when the cache or a backend is unavailable: retry the call
+   */
+  async friendshipChanged(a: string, b: string): Promise<void> {
+    const first = assertUserId(a, 'a', this.limits);
+    const second = assertUserId(b, 'b', this.limits);
+    await friendshipChanged(this.#ctx, this.#announcer, first, second);
   }
 
-  /** Closes the sockets the connection cap evicted (clients reconnect or stay closed). */
-  async #closeEvicted(op: string, userId: string, result: TouchResult): Promise<void> {
-    const evicted = result.evicted ?? [];
-    if (evicted.length === 0) return;
-    await this.#ctx.notifier.close(evicted);
-    this.#ctx.log.info({ op, userId, evicted: evicted.length }, 'connections over the cap closed');
+  /**
+   * A user's sharing settings changed: forgets them in the friend cache and, when they are online,
+   * sends their frame again under the new rule (a page they no longer share leaves their friends'
+   * views at once).
+   * @throws InvalidInputError for a bad id
+   * @throws a 503-class error when the cache or a backend is unavailable: retry the call
+   */
+  async sharingSettingsChanged(userId: string): Promise<void> {
+    const id = assertUserId(userId, 'userId', this.limits);
+    await sharingSettingsChanged(this.#ctx, this.#announcer, id);
+  }
+
+  /**
+   * `GET /activity`: one page of the caller's own activity history, newest first.
+   * @throws InvalidInputError for a bad id, limit or cursor
+   * @throws NotFoundError when no activity log is configured (404)
+   * @throws ForbiddenError when `options.userId` names another user (403)
+   */
+  async listActivity(callerId: string, options: ListActivityOptions = {}): Promise<ActivityPage> {
+    return this.#ctx.activity.list(callerId, options, this.limits);
+  }
+
+  /**
+   * `DELETE /activity`: erases the caller's whole activity history (idempotent).
+   * @throws NotFoundError / ForbiddenError as {@link listActivity}
+   */
+  async eraseActivity(callerId: string, options: EraseActivityOptions = {}): Promise<void> {
+    await this.#ctx.activity.erase(callerId, options, this.limits);
   }
 
   #ref(ref: ConnectionRef): ConnectionRef {
@@ -343,11 +320,6 @@ export class PresenceService {
 /** Creates the presence service over the given ports. */
 export function createPresenceService(options: PresenceServiceOptions): PresenceService {
   return new PresenceService(options);
-}
-
-/** A stored page as clients see it: with its registrable domain. */
-export function view(page: Page): PageView {
-  return { url: page.url, title: page.title, domain: registrableDomain(page.url) };
 }
 
 function isWebUrl(url: string): boolean {

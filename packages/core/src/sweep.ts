@@ -8,7 +8,7 @@ import {
   noAnnouncement,
   type ServiceContext,
 } from './service-context.js';
-import type { SweepOptions, SweepReport } from './service-options.js';
+import type { SweepOptions, SweepReport } from './service-results.js';
 
 /** Fewest stale connections that count as a mass timeout, whatever their share. */
 const MASS_TIMEOUT_MIN_STALE = 100;
@@ -105,6 +105,7 @@ export class Sweeper {
       reconciled: counts.reconciled,
       ...(counts.staleShare === undefined ? {} : { staleShare: counts.staleShare }),
       massTimeout: counts.massTimeout,
+      activityFailures: announce.activityFailures,
     };
     log.info({ op: 'sweep', ...report }, 'swept');
     return report;

@@ -143,6 +143,7 @@ describe('MemoryPresenceStore details', () => {
     await store.setPage(alice1, page, true, 1);
     expect(await store.touch({ userId: 'bob', connectionId: alice1.connectionId }, 2)).toEqual({
       wasRegistered: false,
+      cameOnline: true,
     });
     expect(await store.userOfConnection(alice1.connectionId)).toBe('bob');
     expect(await store.presenceOf(['alice', 'bob'])).toEqual(

@@ -23,7 +23,9 @@ function mutant(patch: (store: MemoryPresenceStore) => Partial<DurablePresenceSt
       markSweep: (now, gap) => store.markSweep(now, gap),
       markReconciled: (progress) => store.markReconciled(progress),
       liveUsersIn: (p, since) => store.liveUsersIn(p, since),
+      lastSeenRetentionMs: store.lastSeenRetentionMs,
       lastSeenOf: (ids) => store.lastSeenOf(ids),
+      presenceWithLastSeenOf: (ids) => store.presenceWithLastSeenOf(ids),
       ...replaced,
     };
   };
@@ -131,6 +133,39 @@ describe('the model-based check of describePresenceStore', () => {
           for (const id of evicted) await s.removeConnection(id);
           return evicted.length > 0 ? { ...result, evicted } : result;
         },
+      })),
+    ],
+    [
+      'a frame fingerprint kept across new connections and going offline',
+      mutant((s) => {
+        const kept = new Map<string, string | undefined>();
+        return {
+          setPage: async (r, p, shared, n, options) => {
+            const { unchanged: _ignored, ...result } = await s.setPage(r, p, shared, n, options);
+            const fingerprint = options?.frameFingerprint;
+            const same = fingerprint !== undefined && kept.get(r.userId) === fingerprint;
+            kept.set(r.userId, fingerprint);
+            return same ? { ...result, unchanged: true } : result;
+          },
+        };
+      }),
+    ],
+    [
+      'an add that never says the user came online',
+      mutant((s) => ({
+        addConnection: async (ref, now, options) => {
+          const { cameOnline: _ignored, ...result } = await s.addConnection(ref, now, options);
+          return result;
+        },
+      })),
+    ],
+    [
+      'a presence read that leaves out the last seen',
+      mutant((s) => ({
+        presenceWithLastSeenOf: async (ids) => ({
+          online: await s.presenceOf(ids),
+          lastSeen: new Map(),
+        }),
       })),
     ],
     [

@@ -15,10 +15,21 @@ import {
   type SweepMarkers,
 } from '../src/index.js';
 import { FakeClock } from '../src/testing/index.js';
-import { conn, override, page, seed, TIMEOUT, types, world } from './support/service-world.js';
+import {
+  conn,
+  override,
+  page,
+  SEEN_AT_START,
+  seed,
+  TIMEOUT,
+  timeoutOf,
+  types,
+  world,
+} from './support/service-world.js';
 
 const LEASE = 30_000;
-const timeout = (userId: string) => ({ type: 'presence-timeout', userId });
+const timeout = (userId: string, lastSeenAt: string | null = SEEN_AT_START) =>
+  timeoutOf(userId, lastSeenAt);
 
 /** A friend graph that fails with GraphUnavailableError while `down` is set. */
 function flakyGraph(): { graph: FriendGraph; down: { value: boolean } } {
@@ -73,7 +84,13 @@ describe('PresenceService faults', () => {
 
       const result = await w.service.disconnect('a1');
 
-      expect(result).toEqual({ userId: 'alice', userOffline: true, notified: 0, deferred: true });
+      expect(result).toEqual({
+        userId: 'alice',
+        userOffline: true,
+        notified: 0,
+        deferred: true,
+        activityFailures: 0,
+      });
       expect(w.notifier.framesFor('b1')).toEqual([]);
       down.value = false;
       // Within the lease the entry is left to whoever recorded it.
@@ -220,7 +237,8 @@ describe('PresenceService faults', () => {
       expect(after).toMatchObject({ expired: 2, offline: 2, cutoff: T + 510_000 - TIMEOUT });
       expect(after.hold).toBeUndefined();
       expect(w.notifier.closed.sort()).toEqual(['c1', 'd1']);
-      expect(w.notifier.framesFor('a1')).toEqual([timeout('carol')]);
+      // carol's last heartbeat (T + 150 s, 22:15:50) rounded down to 5 minutes.
+      expect(w.notifier.framesFor('a1')).toEqual([timeout('carol', '2023-11-14T22:15:00.000Z')]);
       expect(await inner.userOfConnection('a1')).toBe('alice');
     });
 
@@ -337,7 +355,8 @@ describe('PresenceService faults', () => {
 
       // alice's friends: bob (online), carol (lost partition, offline), ghost (offline, partition 0).
       expect(report).toMatchObject({ reconciled: 1, done: true });
-      expect(w.notifier.framesFor('a1')).toEqual([timeout('carol')]);
+      // carol's last seen was lost with her partition: unknown.
+      expect(w.notifier.framesFor('a1')).toEqual([timeout('carol', null)]);
       expect(w.notifier.framesFor('b1')).toEqual([]);
       expect(w.notifier.framesFor('d1')).toEqual([]);
       w.clock.advance(1);
@@ -374,6 +393,7 @@ describe('PresenceService faults', () => {
       });
       expect(await w.service.handleFrame(conn('alice', 'a1'), '{"action":"heartbeat"}')).toEqual({
         action: 'heartbeat',
+        result: { wasRegistered: true, cameOnline: false, activityFailures: 0 },
       });
       w.notifier.clear();
 

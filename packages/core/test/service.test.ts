@@ -18,9 +18,11 @@ import {
   conn,
   override,
   page,
+  SEEN_AT_START,
   seed,
   snapshot,
   TIMEOUT,
+  timeoutOf,
   types,
   type World,
   world,
@@ -242,7 +244,13 @@ describe('PresenceService', () => {
 
       const result = await w.service.disconnect('a1');
 
-      expect(result).toEqual({ userId: 'alice', userOffline: false, notified: 0, deferred: false });
+      expect(result).toEqual({
+        userId: 'alice',
+        userOffline: false,
+        notified: 0,
+        deferred: false,
+        activityFailures: 0,
+      });
       expect(w.notifier.sent).toEqual([]);
       expect((await w.service.getPresence('bob')).presenceArr[0]?.page).not.toBeNull();
     });
@@ -256,13 +264,21 @@ describe('PresenceService', () => {
 
       const result = await w.service.disconnect('a1');
 
-      expect(result).toEqual({ userId: 'alice', userOffline: true, notified: 3, deferred: false });
+      expect(result).toEqual({
+        userId: 'alice',
+        userOffline: true,
+        notified: 3,
+        deferred: false,
+        activityFailures: 0,
+      });
       for (const id of ['b1', 'b2', 'c1']) {
-        expect(w.notifier.framesFor(id)).toEqual([{ type: 'presence-timeout', userId: 'alice' }]);
+        expect(w.notifier.framesFor(id)).toEqual([timeoutOf('alice')]);
       }
       expect(w.notifier.framesFor('d1')).toEqual([]);
       const bobView = await w.service.getPresence('bob');
-      expect(bobView.presenceArr).toEqual([{ userId: 'alice', page: null, latestPage: null }]);
+      expect(bobView.presenceArr).toEqual([
+        { userId: 'alice', page: null, latestPage: null, lastSeenAt: SEEN_AT_START },
+      ]);
     });
 
     it('is idempotent: an unknown or repeated disconnect changes nothing', async () => {
@@ -276,6 +292,7 @@ describe('PresenceService', () => {
         userOffline: false,
         notified: 0,
         deferred: false,
+        activityFailures: 0,
       });
       expect(await w.service.disconnect('never-seen')).toMatchObject({ userId: undefined });
       expect(w.notifier.sent).toEqual([]);
@@ -305,7 +322,7 @@ describe('PresenceService', () => {
 
       expect(report).toMatchObject({ expired: 2, offline: 2, closed: 2, done: true });
       expect(w.notifier.closed.sort()).toEqual(['a1', 'c-stale']);
-      expect(w.notifier.framesFor('b1')).toEqual([{ type: 'presence-timeout', userId: 'alice' }]);
+      expect(w.notifier.framesFor('b1')).toEqual([timeoutOf('alice')]);
       expect(await w.store.userOfConnection('b1')).toBe('bob');
     });
 
@@ -322,7 +339,7 @@ describe('PresenceService', () => {
       const report = await w.service.sweep();
 
       expect(report).toMatchObject({ expired: 2, offline: 2, notified: 1, closed: 2, done: true });
-      expect(w.notifier.framesFor('b1')).toEqual([{ type: 'presence-timeout', userId: 'alice' }]);
+      expect(w.notifier.framesFor('b1')).toEqual([timeoutOf('alice')]);
       expect(w.notifier.framesFor('a1')).toEqual([]);
       expect(w.notifier.framesFor('c1')).toEqual([]);
       expect(w.notifier.closed.sort()).toEqual(['a1', 'c1']);
@@ -383,7 +400,7 @@ describe('PresenceService', () => {
         steps.indexOf('send presence-timeout'),
       );
       expect(report).toMatchObject({ expired: 2, offline: 2, notified: 1, closed: 2, batches: 2 });
-      expect(w.notifier.framesFor('b1')).toEqual([{ type: 'presence-timeout', userId: 'alice' }]);
+      expect(w.notifier.framesFor('b1')).toEqual([timeoutOf('alice')]);
     });
 
     it('in a mass timeout reads the friends of the few live users instead, with the same frames', async () => {
@@ -405,7 +422,7 @@ describe('PresenceService', () => {
       // Four offline, one live connection: only bob's friends are read.
       expect(asked).toEqual([['bob']]);
       expect(report).toMatchObject({ expired: 4, offline: 4, notified: 1, closed: 4, done: true });
-      expect(w.notifier.framesFor('b1')).toEqual([{ type: 'presence-timeout', userId: 'alice' }]);
+      expect(w.notifier.framesFor('b1')).toEqual([timeoutOf('alice')]);
       for (const id of ['a1', 'c1', 'd1', 'e1']) expect(w.notifier.framesFor(id)).toEqual([]);
     });
 
@@ -422,8 +439,8 @@ describe('PresenceService', () => {
 
       expect(asked).toEqual([['alice', 'dave']]);
       expect(report).toMatchObject({ offline: 2, notified: 2 });
-      expect(w.notifier.framesFor('b1')).toEqual([{ type: 'presence-timeout', userId: 'alice' }]);
-      expect(w.notifier.framesFor('c1')).toEqual([{ type: 'presence-timeout', userId: 'alice' }]);
+      expect(w.notifier.framesFor('b1')).toEqual([timeoutOf('alice')]);
+      expect(w.notifier.framesFor('c1')).toEqual([timeoutOf('alice')]);
     });
 
     it('announces every sweepAnnounceAfter users and goes on removing', async () => {
@@ -461,7 +478,7 @@ describe('PresenceService', () => {
       // One user per round: alice is announced (to bob and carol) before dave (no friends) is removed.
       expect(steps).toEqual(['removed alice', 'told alice', 'removed dave']);
       expect(report).toMatchObject({ expired: 2, offline: 2, notified: 2, done: true });
-      expect(w.notifier.framesFor('c1')).toEqual([{ type: 'presence-timeout', userId: 'alice' }]);
+      expect(w.notifier.framesFor('c1')).toEqual([timeoutOf('alice')]);
     });
 
     it.each([0, -1, 1.5])('rejects sweepAnnounceAfter %s with ConfigError', (bad) => {
@@ -555,7 +572,13 @@ describe('PresenceService', () => {
       const body = await w.service.getPresence('alice');
 
       expect(getPresenceResponseSchema.strict().parse(body)).toEqual(body);
-      expect(body.userPresence).toEqual({ userId: 'alice', page: null, latestPage: null });
+      // Offline users carry lastSeenAt: null when never seen (or past the retention).
+      expect(body.userPresence).toEqual({
+        userId: 'alice',
+        page: null,
+        latestPage: null,
+        lastSeenAt: null,
+      });
       expect(body.presenceArr).toHaveLength(3);
       const byId = Object.fromEntries(body.presenceArr.map((p) => [p.userId, p]));
       expect(byId.bob).toEqual({
@@ -563,8 +586,18 @@ describe('PresenceService', () => {
         page: { url: 'https://x.github.io/a', title: 'A', domain: 'x.github.io' },
         latestPage: { url: 'https://x.github.io/a', title: 'A', domain: 'x.github.io' },
       });
-      expect(byId.carol).toEqual({ userId: 'carol', page: null, latestPage: null });
-      expect(byId.ghost).toEqual({ userId: 'ghost', page: null, latestPage: null });
+      expect(byId.carol).toEqual({
+        userId: 'carol',
+        page: null,
+        latestPage: null,
+        lastSeenAt: null,
+      });
+      expect(byId.ghost).toEqual({
+        userId: 'ghost',
+        page: null,
+        latestPage: null,
+        lastSeenAt: null,
+      });
       expect(Object.keys(body.userInfoMap).sort()).toEqual(['alice', 'bob', 'carol', 'ghost']);
       expect(body.userInfoMap.bob).toEqual({
         user_id: 'bob',
@@ -683,6 +716,7 @@ describe('PresenceService', () => {
       await w.service.connect(conn('alice', 'a1'));
       expect(await w.service.handleFrame(conn('alice', 'a1'), '{"action":"heartbeat"}')).toEqual({
         action: 'heartbeat',
+        result: { wasRegistered: true, cameOnline: false, activityFailures: 0 },
       });
       const outcome = await w.service.handleFrame(
         conn('alice', 'a1'),
@@ -708,14 +742,17 @@ describe('PresenceService', () => {
         w.service.sweep(),
         w.service.getPresence('alice'),
         w.service.getUserPresence('alice', 'alice'),
-      ];
-      for (const call of calls) expect(httpStatusOf(await call.catch((e: unknown) => e))).toBe(503);
+      ].map((call) => (call as Promise<unknown>).catch((e: unknown) => e));
+      for (const call of calls) expect(httpStatusOf(await call)).toBe(503);
     });
 
     it('a graph outage during an update writes nothing', async () => {
       const graph = new MemoryFriendGraph(seed);
       const flaky: FriendGraph = override<FriendGraph>(graph, {
         friendsOf: async () => {
+          throw new GraphUnavailableError('postgres down');
+        },
+        friendsAndSettingsOf: async () => {
           throw new GraphUnavailableError('postgres down');
         },
       });

@@ -252,7 +252,12 @@ describe.skipIf(!bundlesBuilt)(
         // Assess
         expect(outcome.result?.statusCode).toBe(200);
         const body = JSON.parse(outcome.result?.body ?? '{}');
-        expect(body.userPresence).toEqual({ userId: ALICE, page: null, latestPage: null });
+        expect(body.userPresence).toEqual({
+          userId: ALICE,
+          page: null,
+          latestPage: null,
+          lastSeenAt: null,
+        });
         expect(body.presenceArr.map((p: { userId: string }) => p.userId)).toContain(BOB);
         // The deployed function writes its metrics as EMF lines on stdout.
         const emf = outcome.written.find(

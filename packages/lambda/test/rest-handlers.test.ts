@@ -61,7 +61,7 @@ describe.skipIf(!available)('REST handlers over real Redis and PostgreSQL', () =
         latestPage: { url: '', title: '', domain: '' },
       });
       const carol = body.presenceArr.find((p) => p.userId === CAROL);
-      expect(carol).toEqual({ userId: CAROL, page: null, latestPage: null });
+      expect(carol).toEqual({ userId: CAROL, page: null, latestPage: null, lastSeenAt: null });
       expect(carol && 'page' in carol).toBe(true); // offline is an explicit null, not a missing key
       expect(body.userInfoMap).toEqual({
         [ALICE]: {
@@ -92,7 +92,7 @@ describe.skipIf(!available)('REST handlers over real Redis and PostgreSQL', () =
       );
       expect(response.statusCode).toBe(200);
       expect(JSON.parse(response.body)).toEqual({
-        userPresence: { userId: DAVE, page: null, latestPage: null },
+        userPresence: { userId: DAVE, page: null, latestPage: null, lastSeenAt: null },
         presenceArr: [],
         userInfoMap: {
           [DAVE]: {

@@ -237,6 +237,7 @@ describe.skipIf(!available)(
         expect(world.gateway.framesFor(alice)).toContainEqual({
           type: 'presence-timeout',
           userId: BOB,
+          lastSeenAt: null,
         });
         const line = world.logs.findLast((l) => l.op === 'update-presence' && l.level === 'info');
         expect(line).toMatchObject({ userId: ALICE, status: 200, recipients: 2, gone: 1 });
@@ -415,7 +416,10 @@ describe.skipIf(!available)(
         expect(last).toEqual({ statusCode: 200 });
         expect(afterFirst).toEqual([]);
         expect(world.gateway.posted).toEqual([
-          { connectionId: bob, frame: { type: 'presence-timeout', userId: ALICE } },
+          {
+            connectionId: bob,
+            frame: { type: 'presence-timeout', userId: ALICE, lastSeenAt: null },
+          },
         ]);
         expect(world.gateway.framesFor(dave)).toEqual([]);
         expect((await world.store.presenceOf([ALICE])).has(ALICE)).toBe(false);
@@ -459,7 +463,10 @@ describe.skipIf(!available)(
           done: true,
         });
         expect(world.gateway.posted).toEqual([
-          { connectionId: bob, frame: { type: 'presence-timeout', userId: ALICE } },
+          {
+            connectionId: bob,
+            frame: { type: 'presence-timeout', userId: ALICE, lastSeenAt: null },
+          },
         ]);
         expect(world.gateway.deleted).toEqual([alice]);
         expect(await world.store.userOfConnection(alice)).toBeUndefined();

@@ -252,7 +252,12 @@ describe.each(variants)('presence-local end to end: $name', ({ backend: makeBack
       page: { url: '', title: '', domain: '' },
       latestPage: { url: '', title: '', domain: '' },
     });
-    expect(byId.dave).toStrictEqual({ userId: 'dave', page: null, latestPage: null });
+    expect(byId.dave).toStrictEqual({
+      userId: 'dave',
+      page: null,
+      latestPage: null,
+      lastSeenAt: null,
+    });
     expect(Object.keys(body.userInfoMap).sort()).toEqual(['alice', ...ids].sort());
     expect(body.userInfoMap.alice).toStrictEqual({
       user_id: 'alice',
@@ -354,6 +359,7 @@ describe.each(variants)('presence-local end to end: $name', ({ backend: makeBack
       expect(await bob.next(is.timeout('alice'), 'presence-timeout')).toStrictEqual({
         type: 'presence-timeout',
         userId: 'alice',
+        lastSeenAt: null,
       });
       await bobTab2.next(is.timeout('alice'), 'presence-timeout on tab 2');
       await local.settle();
@@ -370,6 +376,7 @@ describe.each(variants)('presence-local end to end: $name', ({ backend: makeBack
         userId: 'alice',
         page: null,
         latestPage: null,
+        lastSeenAt: null,
       });
     },
   );
@@ -394,6 +401,7 @@ describe.each(variants)('presence-local end to end: $name', ({ backend: makeBack
       expect(await bob.next(is.timeout('alice'), 'alice swept')).toStrictEqual({
         type: 'presence-timeout',
         userId: 'alice',
+        lastSeenAt: null,
       });
       const closed = await within(alice.closed, 'alice’s socket to be closed');
       expect(closed.code).toBe(1000);

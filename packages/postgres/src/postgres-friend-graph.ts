@@ -74,7 +74,7 @@ interface FriendsAndSettingsRow extends SharingRow {
   known: boolean;
   friend_ids: string[] | null;
 }
-interface FriendWithProfileRow {
+interface FriendWithProfileRow extends SharingRow {
   user_id: string;
   is_friend: boolean;
   known: boolean;
@@ -314,8 +314,8 @@ export class PostgresFriendGraph implements FriendGraph {
   }
 
   /**
-   * A user's accepted friends with the profiles of the user and the friends in one query
-   * (`GET /presence`): the friend scans joined to the user table by primary key.
+   * A user's accepted friends with the profiles and sharing settings of the user and the friends in
+   * one query (`GET /presence`): the friend scans joined to the user table by primary key.
    */
   async friendsWithProfilesOf(userId: string): Promise<FriendsWithProfiles> {
     const id = assertGraphUserId(userId, 'userId', this.#limits);
@@ -326,6 +326,7 @@ export class PostgresFriendGraph implements FriendGraph {
     );
     const friends: string[] = [];
     const profiles = new Map<string, UserProfile>();
+    const settings = new Map<string, SharingSettings>();
     for (const row of rows) {
       if (row.is_friend) friends.push(row.user_id);
       if (row.known) {
@@ -335,9 +336,10 @@ export class PostgresFriendGraph implements FriendGraph {
           lastName: row.last_name ?? '',
           profileImageExtension: row.profile_image_extension,
         });
+        settings.set(row.user_id, sharingSettingsFromRow(row));
       }
     }
-    return { friends, profiles };
+    return { friends, profiles, settings };
   }
 
   /** Ends the pool if the graph built it (a given pool is left to its owner). Idempotent. */

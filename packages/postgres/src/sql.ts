@@ -20,7 +20,8 @@ export interface FriendGraphQueries {
   readonly friendsAndSettingsOf: string;
   /**
    * `$1` = user id → one row per friend and one for the user: `{ user_id, is_friend, known,
-   * first_name, last_name, profile_image_extension }` (`known` false and nulls without a profile).
+   * first_name, last_name, profile_image_extension, share_mode, domain_allow_array,
+   * domain_deny_array }` (`known` false and nulls without a user row).
    */
   readonly friendsWithProfilesOf: string;
 }
@@ -99,15 +100,18 @@ export function buildQueries(names: ResolvedNames): FriendGraphQueries {
     `FROM (SELECT $1::text AS id) AS me LEFT JOIN ${U} AS u ON u.${id} = me.id`,
   ].join('\n');
 
-  // GET /presence in one query: the caller and the friend set, each LEFT JOINed to its profile
-  // (one primary-key lookup per row), so a friend without a profile is still listed.
+  // GET /presence in one query: the caller and the friend set, each LEFT JOINed to its user row
+  // (one primary-key lookup per row: profile and sharing settings, which the service applies to
+  // each friend's pages), so a friend without a profile is still listed.
   const friendsWithProfilesOf = [
     'WITH friend AS (',
     ...friendSet.map((line) => `  ${line}`),
     ')',
     `SELECT w.id AS user_id, w.is_friend, u.${id} IS NOT NULL AS known,`,
     `  u.${q(c.firstName)} AS first_name, u.${q(c.lastName)} AS last_name,`,
-    `  u.${q(c.profileImageExtension)} AS profile_image_extension`,
+    `  u.${q(c.profileImageExtension)} AS profile_image_extension,`,
+    `  u.${q(c.shareMode)} AS share_mode, u.${q(c.domainAllowArray)} AS domain_allow_array,`,
+    `  u.${q(c.domainDenyArray)} AS domain_deny_array`,
     'FROM (SELECT $1::text AS id, false AS is_friend',
     '  UNION ALL SELECT friend.id::text, true FROM friend) AS w',
     `LEFT JOIN ${U} AS u ON u.${id} = w.id`,

@@ -132,6 +132,7 @@ describe.skipIf(!available)('PostgresFriendGraph against PostgreSQL', () => {
       expect(await graph.friendsWithProfilesOf('nobody')).toEqual({
         friends: [],
         profiles: new Map(),
+        settings: new Map(),
       });
       expect(await graph.friendsOf('nobody')).toEqual([]);
       expect(await graph.areFriends('nobody', 'alice')).toBe(false);
@@ -231,6 +232,8 @@ describe.skipIf(!available)('PostgresFriendGraph against PostgreSQL', () => {
           lastName: 'Last carol',
           profileImageExtension: null,
         });
+        // The same query carries each known user's sharing settings (column defaults here).
+        expect(sorted(withProfiles.settings.keys())).toEqual(['alice', 'carol']);
       } finally {
         spy.mockRestore();
       }

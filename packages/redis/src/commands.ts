@@ -19,8 +19,8 @@ type Args = (string | number)[];
 
 /** The store's Lua scripts as client commands (registered by {@link defineScripts}). */
 export interface ScriptCommands {
-  presenceUpsertV2Cluster(...args: Args): Promise<Reply>;
-  presenceUpsertV2Single(...args: Args): Promise<Reply>;
+  presenceUpsertV3Cluster(...args: Args): Promise<Reply>;
+  presenceUpsertV3Single(...args: Args): Promise<Reply>;
   presenceRemoveV2(...args: Args): Promise<Reply>;
   presenceDetachV2(...args: Args): Promise<Reply>;
   presenceDeleteIfEqualV1(...args: Args): Promise<Reply>;
@@ -43,8 +43,8 @@ export function defineScripts(client: Client): ScriptClient {
   if (!defined.has(client)) {
     const define = (name: keyof ScriptCommands, lua: string, numberOfKeys?: number) =>
       client.defineCommand(name, numberOfKeys === undefined ? { lua } : { lua, numberOfKeys });
-    define('presenceUpsertV2Cluster', UPSERT_LUA, 2);
-    define('presenceUpsertV2Single', UPSERT_LUA, 3);
+    define('presenceUpsertV3Cluster', UPSERT_LUA, 2);
+    define('presenceUpsertV3Single', UPSERT_LUA, 3);
     define('presenceRemoveV2', REMOVE_LUA, 1);
     define('presenceDetachV2', DETACH_LUA, 2);
     define('presenceDeleteIfEqualV1', DELETE_IF_EQUAL_LUA, 1);

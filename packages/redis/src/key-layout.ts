@@ -25,7 +25,7 @@ export function fnv1a32(text: string): number {
  *
  * | key | type | holds |
  * |---|---|---|
- * | `<prefix>:{<b>}:u:<userId>` | hash | `c:<connectionId>` → last-seen ms (`:<tokens>` with a rate limit); `n` connection count; `a` last activity; `u`/`t` current page; `lu`/`lt` latest shared page |
+ * | `<prefix>:{<b>}:u:<userId>` | hash | `c:<connectionId>` → last-seen ms (`:<tokens>` with a rate limit); `n` connection count; `a` last activity; `u`/`t` current page; `lu`/`lt` latest shared page (or `L`); `f` last frame fingerprint |
  * | `<prefix>:{<b>}:s` | sorted set | member `<connectionId> <userId>`, score last-seen ms (the sweep index of bucket `b`) |
  * | `<prefix>:{<b>}:o` | sorted set | member `<userId>`, score the ms from which its announcement is claimable (the outbox) |
  * | `<prefix>:{<b>}:od` | hash | `<userId>` → `<lastActivity> <recordedAt> <claim>` (the outbox entries) |

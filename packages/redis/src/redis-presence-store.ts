@@ -13,8 +13,10 @@ import {
   type OnlineRecord,
   type OutboxEntry,
   type Page,
+  type PageOptions,
   type PartitionMark,
   type PresenceLimits,
+  type PresenceWithLastSeen,
   type ReconcileProgress,
   type RemovedConnection,
   type RemoveOptions,
@@ -174,6 +176,11 @@ export class RedisPresenceStore implements DurablePresenceStore {
     return this.#internals.durations;
   }
 
+  /** How long the last activity of a user who went offline is kept (ms); 0: none. */
+  get lastSeenRetentionMs(): number {
+    return this.#internals.durations.lastSeenRetentionMs;
+  }
+
   /** The ioredis client; created (without connecting) on first use when the store owns it. */
   get client(): Client {
     return this.#client ?? this.#redis();
@@ -205,7 +212,7 @@ export class RedisPresenceStore implements DurablePresenceStore {
     page: Page,
     shared: boolean,
     now: number,
-    options: FrameOptions = {},
+    options: PageOptions = {},
   ): Promise<SetPageResult> {
     if (typeof page !== 'object' || page === null) {
       throw new InvalidInputError('page must be an object with url and title');
@@ -224,7 +231,11 @@ export class RedisPresenceStore implements DurablePresenceStore {
     const write = { ref, now, mode: 'p' as const, page: { url, title }, shared, options };
     const written = await upsert(this.#internals, this.#limits, 'setPage', write);
     const result = touchResult(written);
-    return { ...result, latestPage: result.rateLimited ? null : latestFromPairs(written.rest) };
+    if (result.rateLimited) return { ...result, latestPage: null };
+    const latestPage = latestFromPairs(written.rest);
+    return written.unchanged
+      ? { ...result, latestPage, unchanged: true }
+      : { ...result, latestPage };
   }
 
   async removeConnection(
@@ -310,6 +321,10 @@ export class RedisPresenceStore implements DurablePresenceStore {
 
   async lastSeenOf(userIds: readonly string[]): Promise<Map<string, number>> {
     return durable.lastSeenOf(this.#internals, this.#readableIds(userIds));
+  }
+
+  async presenceWithLastSeenOf(userIds: readonly string[]): Promise<PresenceWithLastSeen> {
+    return reads.presenceWithLastSeenOf(this.#internals, this.#readableIds(userIds));
   }
 
   /** Closes the client if the store created it; a given client is left open. Idempotent. */

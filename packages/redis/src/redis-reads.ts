@@ -1,4 +1,9 @@
-import { HIDDEN_PAGE, InvalidInputError, type OnlineRecord } from '@presence/core';
+import {
+  HIDDEN_PAGE,
+  InvalidInputError,
+  type OnlineRecord,
+  type PresenceWithLastSeen,
+} from '@presence/core';
 import { assertTime, unavailable } from './commands.js';
 import type { StoreInternals } from './internals.js';
 import { pageOf } from './page-codec.js';
@@ -88,6 +93,16 @@ export async function connectionsOf(
   return result;
 }
 
+/** The record of an online user from their hash, `undefined` when it holds no connection. */
+function recordOf(hash: unknown): OnlineRecord | undefined {
+  const fields = hash as Record<string, string>;
+  if (!Object.keys(fields).some((field) => field.startsWith('c:'))) return undefined;
+  return {
+    page: pageOf(fields, '') ?? HIDDEN_PAGE,
+    latestPage: fields.L === undefined ? pageOf(fields, 'l') : pageOf(fields, ''),
+  };
+}
+
 /** Presence of each online user (`HGETALL` of each hash, pipelined per node). */
 export async function presenceOf(
   internals: StoreInternals,
@@ -95,14 +110,51 @@ export async function presenceOf(
 ): Promise<Map<string, OnlineRecord>> {
   const result = new Map<string, OnlineRecord>();
   for (const [userId, hash] of await readUsers(internals, 'presenceOf', ids, 'hgetall')) {
-    const fields = hash as Record<string, string>;
-    if (!Object.keys(fields).some((field) => field.startsWith('c:'))) continue;
-    result.set(userId, {
-      page: pageOf(fields, '') ?? HIDDEN_PAGE,
-      latestPage: fields.L === undefined ? pageOf(fields, 'l') : pageOf(fields, ''),
-    });
+    const record = recordOf(hash);
+    if (record !== undefined) result.set(userId, record);
   }
   return result;
+}
+
+/**
+ * Presence and last seen together: `HGETALL` of each user hash and `GET` of each last-seen key,
+ * both in the user's slot, in one pipeline per node (one round trip).
+ */
+export async function presenceWithLastSeenOf(
+  internals: StoreInternals,
+  ids: readonly string[],
+): Promise<PresenceWithLastSeen> {
+  const online = new Map<string, OnlineRecord>();
+  const lastSeen = new Map<string, number>();
+  if (ids.length === 0) return { online, lastSeen };
+  const { keys, pipelines } = internals;
+  const items = ids.flatMap((id) => [
+    { id, read: 'hgetall' as const },
+    { id, read: 'get' as const },
+  ]);
+  let replies: unknown[];
+  try {
+    replies = await pipelines.run(
+      items,
+      (item) => keys.bucketOf(item.id),
+      (item) =>
+        item.read === 'hgetall'
+          ? ['hgetall', keys.userKey(item.id)]
+          : ['get', keys.lastSeenKey(item.id)],
+    );
+  } catch (error) {
+    throw unavailable('presenceWithLastSeenOf', error);
+  }
+  ids.forEach((id, i) => {
+    const record = recordOf(replies[2 * i]);
+    if (record !== undefined) {
+      online.set(id, record);
+      return;
+    }
+    const seen = replies[2 * i + 1];
+    if (typeof seen === 'string' && seen !== '') lastSeen.set(id, Number(seen));
+  });
+  return { online, lastSeen };
 }
 
 /**

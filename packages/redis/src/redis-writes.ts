@@ -1,10 +1,10 @@
 import {
   assertConnectionId,
-  assertWriteOptions,
+  assertPageOptions,
   type ConnectionRef,
-  type FrameOptions,
   InvalidInputError,
   type Page,
+  type PageOptions,
   type PresenceLimits,
   type RemovedConnection,
   type RemoveOptions,
@@ -21,6 +21,10 @@ export interface Written {
   readonly status: number;
   readonly known: boolean;
   readonly evicted: string[];
+  /** The write created the user (they came online). */
+  readonly created: boolean;
+  /** setPage: the frame fingerprint equalled the one kept. */
+  readonly unchanged: boolean;
   /** For setPage: the latest page's field-value pairs. */
   readonly rest: unknown[];
 }
@@ -39,7 +43,7 @@ export async function upsert(
     mode: 't' | 'p';
     page: Page;
     shared: boolean;
-    options: FrameOptions;
+    options: PageOptions;
   },
 ): Promise<Written> {
   const { ref, now, mode, page, shared, options } = write;
@@ -49,7 +53,7 @@ export async function upsert(
   const userId = checkUserId(ref.userId, limits);
   const connectionId = assertConnectionId(ref.connectionId, limits);
   assertTime(now, 'now');
-  assertWriteOptions(options);
+  assertPageOptions(options);
   const client = internals.client();
   const keys = internals.keys;
   const bucket = keys.bucketOf(userId);
@@ -73,6 +77,7 @@ export async function upsert(
       ? ''
       : `${options.rateLimit.perSecond} ${options.rateLimit.burst}`,
     offlineArg(internals, now),
+    mode === 'p' ? (options.frameFingerprint ?? '') : '',
     ...chunks.url,
     ...chunks.title,
   ];
@@ -88,7 +93,7 @@ export async function upsert(
           now,
           args,
         })
-      : ((await client.presenceUpsertV2Single(
+      : ((await client.presenceUpsertV3Single(
           userKey,
           bucketKey,
           keys.connectionKey(connectionId),
@@ -98,22 +103,46 @@ export async function upsert(
     throw unavailable(operation, error);
   }
   // The heartbeat's path answers with the bare `known` flag.
-  if (typeof reply === 'number') return { status: 0, known: reply === 1, evicted: [], rest: [] };
-  const [status, known, evicted, ...rest] = reply as [number, number?, string[]?, ...unknown[]];
+  if (typeof reply === 'number') {
+    return {
+      status: 0,
+      known: reply === 1,
+      evicted: [],
+      created: false,
+      unchanged: false,
+      rest: [],
+    };
+  }
+  const [status, known, evicted, flags, ...rest] = reply as [
+    number,
+    number?,
+    string[]?,
+    number?,
+    ...unknown[],
+  ];
   if (status === 2) {
     throw new StoreUnavailableError(
       `Redis ran ${operation} after its deadline: nothing was written`,
     );
   }
-  return { status, known: known === 1, evicted: evicted ?? [], rest };
+  return {
+    status,
+    known: known === 1,
+    evicted: evicted ?? [],
+    created: ((flags ?? 0) & 1) === 1,
+    unchanged: ((flags ?? 0) & 2) === 2,
+    rest,
+  };
 }
 
 /** An upsert's outcome as the port's {@link TouchResult}. */
 export function touchResult(written: Written): TouchResult {
   if (written.status === 1) return { wasRegistered: true, rateLimited: true };
-  return written.evicted.length > 0
-    ? { wasRegistered: written.known, evicted: written.evicted }
-    : { wasRegistered: written.known };
+  return {
+    wasRegistered: written.known,
+    ...(written.evicted.length > 0 ? { evicted: written.evicted } : {}),
+    ...(written.created ? { cameOnline: true } : {}),
+  };
 }
 
 /**
@@ -139,7 +168,7 @@ async function upsertOnCluster(
   const owner = keys.owner(write.userId, write.bucket);
   const deadline = args[10] as string;
   const [reply, record] = (await Promise.all([
-    client.presenceUpsertV2Cluster(write.userKey, write.bucketKey, ...args),
+    client.presenceUpsertV3Cluster(write.userKey, write.bucketKey, ...args),
     client.presenceRecordV1(
       keys.connectionKey(connectionId),
       owner,

@@ -120,7 +120,10 @@ describe.skipIf(clusterUnavailable() !== undefined)(
 
       await start();
       // The restarted server lost everything (no persistence): the next heartbeat re-registers.
-      expect(await eventually(() => store.touch(a, T0 + 2))).toEqual({ wasRegistered: false });
+      expect(await eventually(() => store.touch(a, T0 + 2))).toEqual({
+        wasRegistered: false,
+        cameOnline: true,
+      });
       expect(await store.userOfConnection(a.connectionId)).toBe('alice');
       expect(await store.presenceOf(['alice'])).toEqual(
         new Map([['alice', { page: HIDDEN_PAGE, latestPage: null }]]),
@@ -190,13 +193,13 @@ describe.skipIf(clusterUnavailable() !== undefined)(
       // Expire the user's hash only (as if its TTL ran out): the record and the index remain.
       await client.pexpireat(store.keys.userKey('carol'), 1);
       expect(await store.presenceOf(['carol'])).toEqual(new Map());
-      expect(await store.touch(c, T0 + 1)).toEqual({ wasRegistered: false });
+      expect(await store.touch(c, T0 + 1)).toEqual({ wasRegistered: false, cameOnline: true });
       expect(await store.connectionsOf(['carol'])).toEqual(new Map([['carol', [c.connectionId]]]));
       // Then the user's hash and the connection's record.
       await client.pexpireat(store.keys.userKey('carol'), 1);
       await client.pexpireat(store.keys.connectionKey(c.connectionId), 1);
       expect(await store.userOfConnection(c.connectionId)).toBeUndefined();
-      expect(await store.touch(c, T0 + 2)).toEqual({ wasRegistered: false });
+      expect(await store.touch(c, T0 + 2)).toEqual({ wasRegistered: false, cameOnline: true });
       expect(await store.userOfConnection(c.connectionId)).toBe('carol');
       // The stale index entry of the other connection is swept, and carol stays online.
       const batch = await store.sweep(T0 + 2, 10);

@@ -318,6 +318,7 @@ for (const target of targets) {
         await store.setPage(a, PAGE, true, T0);
         expect(await store.touch({ userId: 'bob', connectionId: a.connectionId }, T0 + 1)).toEqual({
           wasRegistered: false,
+          cameOnline: true,
         });
         expect(await store.userOfConnection(a.connectionId)).toBe('bob');
         expect(await store.presenceOf(['alice', 'bob'])).toEqual(

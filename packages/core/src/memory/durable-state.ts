@@ -1,5 +1,11 @@
 import { InvalidInputError } from '../errors.js';
-import type { OutboxEntry, PartitionMark, RateLimit, ReconcileProgress } from '../ports.js';
+import type {
+  OutboxEntry,
+  PageOptions,
+  PartitionMark,
+  RateLimit,
+  ReconcileProgress,
+} from '../ports.js';
 
 /** One pending announcement of {@link MemoryOutbox}. */
 interface PendingEntry {
@@ -179,5 +185,29 @@ export function assertWriteOptions(options: {
     if (typeof burst !== 'number' || !Number.isFinite(burst) || burst < 1) {
       throw new InvalidInputError(`rateLimit.burst must be a number of at least 1, got ${burst}`);
     }
+  }
+}
+
+/** Longest {@link PageOptions.frameFingerprint} a store accepts. */
+export const MAX_FRAME_FINGERPRINT_LENGTH = 128;
+
+/** Checks the options of a setPage (the upsert options and the frame fingerprint). */
+export function assertPageOptions(options: {
+  deadline?: number;
+  maxConnections?: number;
+  rateLimit?: RateLimit;
+  frameFingerprint?: string;
+}): void {
+  assertWriteOptions(options);
+  const fingerprint = options.frameFingerprint;
+  if (
+    fingerprint !== undefined &&
+    (typeof fingerprint !== 'string' ||
+      fingerprint.length === 0 ||
+      fingerprint.length > MAX_FRAME_FINGERPRINT_LENGTH)
+  ) {
+    throw new InvalidInputError(
+      `frameFingerprint must be a string of 1 to ${MAX_FRAME_FINGERPRINT_LENGTH} characters`,
+    );
   }
 }

@@ -100,11 +100,52 @@ export class MemoryFriendGraph implements FriendGraph {
   async friendsWithProfilesOf(userId: string): Promise<FriendsWithProfiles> {
     const friends = [...(this.#friends.get(userId) ?? [])];
     const profiles = new Map<string, UserProfile>();
+    const settings = new Map<string, SharingSettings>();
     for (const id of [userId, ...friends]) {
       const profile = this.#profiles.get(id);
       if (profile !== undefined) profiles.set(id, profile);
+      const sharing = this.#sharing.get(id);
+      if (sharing !== undefined) settings.set(id, sharing);
     }
-    return { friends, profiles };
+    return { friends, profiles, settings };
+  }
+
+  /**
+   * Makes two users accepted friends (`true`) or strangers (`false`), as the user service's database
+   * would after a request is accepted or a friendship removed. Like a database change, it tells no
+   * cache: call `PresenceService.friendshipChanged(a, b)` after it.
+   */
+  setFriendship(userId: string, otherUserId: string, accepted: boolean): void {
+    const a = assertSeedId(userId, 'userId');
+    const b = assertSeedId(otherUserId, 'otherUserId');
+    if (a === b) return;
+    if (accepted) {
+      this.#link(a, b);
+      this.#link(b, a);
+    } else {
+      this.#friends.get(a)?.delete(b);
+      this.#friends.get(b)?.delete(a);
+    }
+  }
+
+  /**
+   * Replaces a user's sharing settings (`undefined` removes them), as the user service would. Tells
+   * no cache: call `PresenceService.sharingSettingsChanged(userId)` after it.
+   */
+  setSharing(userId: string, settings: SharingSettings | undefined): void {
+    const id = assertSeedId(userId, 'userId');
+    if (settings === undefined) {
+      this.#sharing.delete(id);
+      return;
+    }
+    this.#sharing.set(
+      id,
+      Object.freeze({
+        shareMode: settings.shareMode,
+        domainAllowList: Object.freeze([...settings.domainAllowList]),
+        domainDenyList: Object.freeze([...settings.domainDenyList]),
+      }),
+    );
   }
 
   /** Nothing to release; present so callers can treat every graph alike. */

@@ -6,7 +6,9 @@ import type {
   DurablePresenceStore,
   FrameOptions,
   OutboxEntry,
+  PageOptions,
   PartitionMark,
+  PresenceWithLastSeen,
   ReconcileProgress,
   RemovedConnection,
   RemoveOptions,
@@ -17,6 +19,7 @@ import type {
   UpsertOptions,
 } from '../ports.js';
 import {
+  assertPageOptions,
   assertWriteOptions,
   MemoryLastSeen,
   MemoryMarker,
@@ -70,6 +73,8 @@ interface UserEntry {
   latestPage: Page | null;
   /** Latest last-seen of any of the user's connections (or `$disconnect` time): the last activity. */
   lastActivity: number;
+  /** The frame fingerprint of the last setPage (see `PageOptions.frameFingerprint`). */
+  fingerprint: string | undefined;
 }
 
 function freezePage(page: Page): Page {
@@ -97,6 +102,8 @@ function nonNegative(value: number, name: string, allowZero: boolean): number {
 export class MemoryPresenceStore implements DurablePresenceStore {
   /** One partition: memory loses nothing under its callers. */
   readonly partitions = 1;
+  /** How long the last activity of a user who went offline is kept (ms); 0: none. */
+  readonly lastSeenRetentionMs: number;
   readonly #ttlMs: number;
   readonly #clock: Clock;
   readonly #connections = new Map<string, ConnectionEntry>();
@@ -114,13 +121,12 @@ export class MemoryPresenceStore implements DurablePresenceStore {
       nonNegative(options.outboxLeaseMs ?? DEFAULT_OUTBOX_LEASE_MS, 'outboxLeaseMs', true),
       nonNegative(options.outboxTtlMs ?? DEFAULT_OUTBOX_TTL_MS, 'outboxTtlMs', false),
     );
-    this.#lastSeen = new MemoryLastSeen(
-      nonNegative(
-        options.lastSeenRetentionMs ?? DEFAULT_LAST_SEEN_RETENTION_MS,
-        'lastSeenRetentionMs',
-        true,
-      ),
+    this.lastSeenRetentionMs = nonNegative(
+      options.lastSeenRetentionMs ?? DEFAULT_LAST_SEEN_RETENTION_MS,
+      'lastSeenRetentionMs',
+      true,
     );
+    this.#lastSeen = new MemoryLastSeen(this.lastSeenRetentionMs);
   }
 
   async addConnection(
@@ -151,8 +157,9 @@ export class MemoryPresenceStore implements DurablePresenceStore {
     page: Page,
     shared: boolean,
     now: number,
-    options: FrameOptions = {},
+    options: PageOptions = {},
   ): Promise<SetPageResult> {
+    assertPageOptions(options);
     this.#expire();
     const result = this.#upsert(ref, now, options);
     if (result.rateLimited) return { ...result, latestPage: null };
@@ -160,7 +167,12 @@ export class MemoryPresenceStore implements DurablePresenceStore {
     const stored = freezePage(page);
     user.page = stored;
     if (shared && stored.url !== '') user.latestPage = stored;
-    return { ...result, latestPage: user.latestPage };
+    const fingerprint = options.frameFingerprint;
+    const unchanged = fingerprint !== undefined && user.fingerprint === fingerprint;
+    user.fingerprint = fingerprint;
+    return unchanged
+      ? { ...result, latestPage: user.latestPage, unchanged }
+      : { ...result, latestPage: user.latestPage };
   }
 
   async userOfConnection(connectionId: string): Promise<string | undefined> {
@@ -290,6 +302,14 @@ export class MemoryPresenceStore implements DurablePresenceStore {
     return this.#lastSeen.read(userIds, this.#clock.now());
   }
 
+  async presenceWithLastSeenOf(userIds: readonly string[]): Promise<PresenceWithLastSeen> {
+    const [online, lastSeen] = await Promise.all([
+      this.presenceOf(userIds),
+      this.lastSeenOf(userIds),
+    ]);
+    return { online, lastSeen };
+  }
+
   /** Nothing to release; present so callers can treat every store alike. */
   async close(): Promise<void> {}
 
@@ -311,13 +331,22 @@ export class MemoryPresenceStore implements DurablePresenceStore {
     }
     if (existing !== undefined && !known) this.#detach(ref.connectionId, now, undefined);
     let user = this.#users.get(ref.userId);
+    const cameOnline = user === undefined;
     if (user === undefined) {
-      user = { connections: new Set(), page: HIDDEN_PAGE, latestPage: null, lastActivity: now };
+      user = {
+        connections: new Set(),
+        page: HIDDEN_PAGE,
+        latestPage: null,
+        lastActivity: now,
+        fingerprint: undefined,
+      };
       this.#users.set(ref.userId, user);
       this.#outbox.forget(ref.userId);
       this.#lastSeen.forget(ref.userId);
     }
     user.lastActivity = Math.max(user.lastActivity, now);
+    // A new or re-opened socket holds no frame yet: the next setPage must broadcast.
+    if (!known) user.fingerprint = undefined;
     if (known) {
       existing.lastSeen = now;
       existing.writtenAt = writtenAt;
@@ -336,7 +365,11 @@ export class MemoryPresenceStore implements DurablePresenceStore {
       known || options.maxConnections === undefined
         ? []
         : this.#evict(user, ref.connectionId, options.maxConnections);
-    return evicted.length > 0 ? { wasRegistered: known, evicted } : { wasRegistered: known };
+    return {
+      wasRegistered: known,
+      ...(evicted.length > 0 ? { evicted } : {}),
+      ...(cameOnline ? { cameOnline } : {}),
+    };
   }
 
   /** @throws StoreUnavailableError when the store's clock is past `deadline` */

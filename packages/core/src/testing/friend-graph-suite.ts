@@ -305,6 +305,14 @@ function combinedReadTests(ctx: GraphContext): void {
         const known = [id, ...friends].filter((u) => seededProfile(u) !== undefined);
         expect(sorted([...result.profiles.keys()])).toEqual(sorted(known));
         for (const u of known) expect(result.profiles.get(u)).toEqual(seededProfile(u));
+        // Each user's sharing settings, as sharingSettingsOf answers them (absent when none).
+        const withSettings = [id, ...friends].filter(
+          (u) => expectedSettings(u, ctx.options) !== undefined,
+        );
+        expect(sorted([...result.settings.keys()])).toEqual(sorted(withSettings));
+        for (const u of withSettings) {
+          expect(result.settings.get(u)).toEqual(expectedSettings(u, ctx.options));
+        }
       },
     );
 
@@ -332,10 +340,17 @@ function combinedReadTests(ctx: GraphContext): void {
       expect([...result.profiles.keys()]).toEqual([LONER]);
     });
 
-    it('an unknown user has no friends and no profiles', async () => {
+    it('an unknown user has no friends, no profiles and no settings', async () => {
       const result = await ctx.graph().friendsWithProfilesOf(UNKNOWN);
       expect(result.friends).toEqual([]);
       expect(result.profiles.size).toBe(0);
+      expect(result.settings.size).toBe(0);
+    });
+
+    it('reads the friends’ own sharing settings beside the caller’s', async () => {
+      const { settings } = await ctx.graph().friendsWithProfilesOf(ALICE);
+      expect(settings.get(ALICE)).toEqual(ALICE_SHARING);
+      expect(settings.get(BOB)).toEqual(BOB_SHARING);
     });
   });
 }

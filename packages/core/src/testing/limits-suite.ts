@@ -25,6 +25,7 @@ export function limitTests(ctx: SuiteContext): void {
       for (const [i, ref] of c.slice(0, 3).entries()) {
         expect(await store.addConnection(ref, T0 + i, { maxConnections: 3 })).toEqual({
           wasRegistered: false,
+          ...(i === 0 ? { cameOnline: true } : {}),
         });
       }
       expect(await store.addConnection(c[3], T0 + 3, { maxConnections: 3 })).toEqual({
@@ -240,7 +241,10 @@ export function limitTests(ctx: SuiteContext): void {
       const store = ctx.store();
       const a = conn(ALICE);
       const deadline = backendNow() + 60_000;
-      expect(await store.addConnection(a, T0, { deadline })).toEqual({ wasRegistered: false });
+      expect(await store.addConnection(a, T0, { deadline })).toEqual({
+        wasRegistered: false,
+        cameOnline: true,
+      });
       expect(await store.setPage(a, PAGE_A, true, T0, { deadline })).toMatchObject({
         latestPage: PAGE_A,
       });

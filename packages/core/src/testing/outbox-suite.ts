@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   type DurablePresenceStore,
+  isLastSeenSource,
   isOfflineOutbox,
   isSweepMarkers,
   type OutboxEntry,
@@ -13,7 +14,7 @@ export function durable(store: PresenceStore): DurablePresenceStore {
   const full = store as Partial<DurablePresenceStore>;
   expect(isOfflineOutbox(store), 'implements OfflineOutbox').toBe(true);
   expect(isSweepMarkers(store), 'implements SweepMarkers').toBe(true);
-  expect(typeof full.lastSeenOf, 'implements LastSeenSource').toBe('function');
+  expect(isLastSeenSource(store), 'implements LastSeenSource').toBe(true);
   return store as DurablePresenceStore;
 }
 

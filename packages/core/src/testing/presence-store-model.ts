@@ -20,7 +20,14 @@ type Op =
   | { kind: 'add'; conn: number; cap: number | null; step: number }
   | { kind: 'touch'; conn: number; step: number }
   | { kind: 'remove'; conn: number; userAction: boolean; step: number }
-  | { kind: 'setPage'; conn: number; page: number; shared: boolean; step: number }
+  | {
+      kind: 'setPage';
+      conn: number;
+      page: number;
+      shared: boolean;
+      fingerprint: string | null;
+      step: number;
+    }
   | { kind: 'sweep'; back: number; limit: number; step: number }
   | { kind: 'claim'; limit: number; step: number }
   | { kind: 'ack'; pick: number; step: number };
@@ -46,6 +53,7 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
     conn: connArb,
     page: fc.nat(PAGES.length - 1),
     shared: fc.boolean(),
+    fingerprint: fc.option(fc.constantFrom('f1', 'f2')),
     step: stepArb,
   }),
   fc.record({
@@ -106,6 +114,19 @@ async function expectSameState(
   expect(await store.lastSeenOf([...USERS, ...unknown]), `lastSeenOf after ${step}`).toEqual(
     model.lastSeenOf,
   );
+  expect(
+    await store.presenceWithLastSeenOf([...USERS, ...unknown]),
+    `presenceWithLastSeenOf after ${step}`,
+  ).toEqual({ online: expected, lastSeen: model.lastSeenOf });
+}
+
+/** A touch or add result as the port shapes it: optional flags present only when set. */
+function touchShape(known: boolean, cameOnline: boolean, evicted: readonly string[] = []) {
+  return {
+    wasRegistered: known,
+    ...(evicted.length > 0 ? { evicted } : {}),
+    ...(cameOnline ? { cameOnline } : {}),
+  };
 }
 
 /** Learns the store's claim token of an entry the model recorded, after checking its content. */
@@ -215,12 +236,30 @@ async function runSequence(
         if (expected?.userOffline) learn(model, result?.announcement, label);
       } else if (op.kind === 'setPage') {
         const page = PAGES[op.page] as Page;
-        const result = await store.setPage(ref, page, op.shared, now);
-        const { known } = model.upsert(ref, now, undefined);
-        const user = model.users.get(ref.userId) as { page: Page; latestPage: Page | null };
+        const fingerprint = op.fingerprint ?? undefined;
+        const result = await store.setPage(
+          ref,
+          page,
+          op.shared,
+          now,
+          fingerprint === undefined ? {} : { frameFingerprint: fingerprint },
+        );
+        const { known, cameOnline } = model.upsert(ref, now, undefined);
+        const user = model.users.get(ref.userId) as {
+          page: Page;
+          latestPage: Page | null;
+          fingerprint?: string;
+        };
         user.page = page;
         if (op.shared && page.url !== '') user.latestPage = page;
-        expect(result, label).toEqual({ wasRegistered: known, latestPage: user.latestPage });
+        const unchanged = fingerprint !== undefined && user.fingerprint === fingerprint;
+        if (fingerprint === undefined) delete user.fingerprint;
+        else user.fingerprint = fingerprint;
+        expect(result, label).toEqual({
+          ...touchShape(known, cameOnline),
+          latestPage: user.latestPage,
+          ...(unchanged ? { unchanged } : {}),
+        });
       } else if (op.kind === 'add') {
         const cap = op.cap ?? undefined;
         const result = await store.addConnection(
@@ -228,14 +267,11 @@ async function runSequence(
           now,
           cap === undefined ? {} : { maxConnections: cap },
         );
-        const { known, evicted } = model.upsert(ref, now, cap);
-        expect(result, label).toEqual(
-          evicted.length > 0 ? { wasRegistered: known, evicted } : { wasRegistered: known },
-        );
+        const { known, cameOnline, evicted } = model.upsert(ref, now, cap);
+        expect(result, label).toEqual(touchShape(known, cameOnline, evicted));
       } else {
-        expect(await store.touch(ref, now), label).toEqual({
-          wasRegistered: model.upsert(ref, now, undefined).known,
-        });
+        const { known, cameOnline } = model.upsert(ref, now, undefined);
+        expect(await store.touch(ref, now), label).toEqual(touchShape(known, cameOnline));
       }
     }
     await expectSameState(store, model, label, now);

@@ -36,33 +36,41 @@ export interface ModelRemoval {
 /** The reference: the PresenceStore and OfflineOutbox contracts in plain maps. */
 export class Model {
   readonly lastSeen = new Map<string, number>();
-  readonly users = new Map<string, { page: Page; latestPage: Page | null; lastActivity: number }>();
+  readonly users = new Map<
+    string,
+    { page: Page; latestPage: Page | null; lastActivity: number; fingerprint?: string }
+  >();
   readonly outbox = new Map<string, ModelEntry>();
   /** Last activity of users who went offline (the retention never elapses in a run). */
   readonly lastSeenOf = new Map<string, number>();
 
   constructor(readonly leaseMs: number) {}
 
-  /** Registers or refreshes; returns whether it was known and what the cap evicted. */
+  /**
+   * Registers or refreshes; returns whether it was known, whether the user came online and what
+   * the cap evicted. A new connection forgets the user's frame fingerprint.
+   */
   upsert(
     ref: ConnectionRef,
     now: number,
     cap: number | undefined,
-  ): { known: boolean; evicted: string[] } {
+  ): { known: boolean; cameOnline: boolean; evicted: string[] } {
     const known = this.lastSeen.has(ref.connectionId);
     this.lastSeen.set(ref.connectionId, now);
     const user = this.users.get(ref.userId);
+    const cameOnline = user === undefined;
     if (user === undefined) {
       this.users.set(ref.userId, { page: HIDDEN_PAGE, latestPage: null, lastActivity: now });
       this.outbox.delete(ref.userId);
       this.lastSeenOf.delete(ref.userId);
     } else {
       user.lastActivity = Math.max(user.lastActivity, now);
+      if (!known) delete user.fingerprint;
     }
-    if (known || cap === undefined) return { known, evicted: [] };
+    if (known || cap === undefined) return { known, cameOnline, evicted: [] };
     const others = this.connectionsOf(ref.userId).filter((id) => id !== ref.connectionId);
     const excess = others.length + 1 - cap;
-    if (excess <= 0) return { known, evicted: [] };
+    if (excess <= 0) return { known, cameOnline, evicted: [] };
     const evicted = others
       .sort(
         (a, b) =>
@@ -71,7 +79,7 @@ export class Model {
       )
       .slice(0, excess);
     for (const id of evicted) this.lastSeen.delete(id);
-    return { known, evicted };
+    return { known, cameOnline, evicted };
   }
 
   /** Removes a connection; records the outbox entry (without its claim yet) when the user goes offline. */

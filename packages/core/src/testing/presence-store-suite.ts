@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { HIDDEN_PAGE } from '../model.js';
 import type { PresenceStore, SweepBatch } from '../ports.js';
+import { frameTests } from './frame-suite.js';
 import { limitTests } from './limits-suite.js';
 import { outboxTests } from './outbox-suite.js';
 import { checkAgainstModel } from './presence-store-model.js';
@@ -30,7 +31,7 @@ function connectionTests(ctx: SuiteContext): void {
     it('addConnection registers a new user online with a hidden page and no latest page', async () => {
       const store = ctx.store();
       const c = conn(ALICE);
-      expect(await store.addConnection(c, T0)).toEqual({ wasRegistered: false });
+      expect(await store.addConnection(c, T0)).toEqual({ wasRegistered: false, cameOnline: true });
       expect(await store.userOfConnection(c.connectionId)).toBe(ALICE);
       expect(await store.connectionsOf([ALICE])).toEqual(new Map([[ALICE, [c.connectionId]]]));
       expect(await store.presenceOf([ALICE])).toEqual(
@@ -144,7 +145,10 @@ function multiConnectionTests(ctx: SuiteContext): void {
       await store.setPage(c1, PAGE_B, false, T0 + 1);
       await store.removeConnection(c1.connectionId);
       const c2 = conn(ALICE);
-      expect(await store.addConnection(c2, T0 + 2)).toEqual({ wasRegistered: false });
+      expect(await store.addConnection(c2, T0 + 2)).toEqual({
+        wasRegistered: false,
+        cameOnline: true,
+      });
       expect(await store.presenceOf([ALICE])).toEqual(
         new Map([[ALICE, { page: HIDDEN_PAGE, latestPage: null }]]),
       );
@@ -177,7 +181,7 @@ function upsertTests(ctx: SuiteContext): void {
     it('touch of an unknown connection registers it (wasRegistered: false) and the user is online', async () => {
       const store = ctx.store();
       const c = conn(BOB);
-      expect(await store.touch(c, T0)).toEqual({ wasRegistered: false });
+      expect(await store.touch(c, T0)).toEqual({ wasRegistered: false, cameOnline: true });
       expect(await store.userOfConnection(c.connectionId)).toBe(BOB);
       expect(await store.connectionsOf([BOB])).toEqual(new Map([[BOB, [c.connectionId]]]));
       expect(await store.presenceOf([BOB])).toEqual(
@@ -191,6 +195,7 @@ function upsertTests(ctx: SuiteContext): void {
       const c = conn(CAROL);
       expect(await store.setPage(c, PAGE_B, true, T0)).toEqual({
         wasRegistered: false,
+        cameOnline: true,
         latestPage: PAGE_B,
       });
       expect(await store.userOfConnection(c.connectionId)).toBe(CAROL);
@@ -222,7 +227,7 @@ function upsertTests(ctx: SuiteContext): void {
       await store.setPage(c, PAGE_A, true, T0);
       const batch = await store.sweep(T0 + 1, 100);
       expect(batch.offline).toEqual([ALICE]);
-      expect(await store.touch(c, T0 + 2)).toEqual({ wasRegistered: false });
+      expect(await store.touch(c, T0 + 2)).toEqual({ wasRegistered: false, cameOnline: true });
       expect(await store.presenceOf([ALICE])).toEqual(
         new Map([[ALICE, { page: HIDDEN_PAGE, latestPage: null }]]),
       );
@@ -313,6 +318,7 @@ function pageTests(ctx: SuiteContext): void {
       expect(await store.presenceOf([ALICE])).toEqual(new Map());
       expect(await store.setPage(c, HIDDEN_PAGE, true, T0 + 2)).toEqual({
         wasRegistered: false,
+        cameOnline: true,
         latestPage: null,
       });
     });
@@ -696,7 +702,10 @@ function ttlTests(ctx: SuiteContext): void {
       expect(await store.connectionsOf([ALICE, BOB])).toEqual(new Map());
       expect(await store.presenceOf([ALICE, BOB])).toEqual(new Map());
       expect(await store.removeConnection(b.connectionId)).toBeUndefined();
-      expect(await store.touch(a, T0 + 600_000)).toEqual({ wasRegistered: false });
+      expect(await store.touch(a, T0 + 600_000)).toEqual({
+        wasRegistered: false,
+        cameOnline: true,
+      });
       expect(await store.presenceOf([ALICE])).toEqual(
         new Map([[ALICE, { page: HIDDEN_PAGE, latestPage: null }]]),
       );
@@ -765,6 +774,7 @@ export function describePresenceStore(
     ttlTests(ctx);
     outboxTests(ctx);
     limitTests(ctx);
+    frameTests(ctx);
     recoveryTests(ctx);
     modelTests(ctx);
   });

@@ -145,6 +145,24 @@ export function recoveryTests(ctx: SuiteContext): void {
       expect(await store.lastSeenOf([ALICE])).toEqual(new Map([[ALICE, T0 + 100]]));
     });
 
+    it('presenceWithLastSeenOf answers presenceOf and lastSeenOf of the same ids in one read', async () => {
+      const store = durable(ctx.store());
+      const [a, b] = [conn(ALICE), conn(BOB)];
+      await store.setPage(a, PAGE_A, true, T0);
+      await store.addConnection(b, T0 + 10);
+      await store.removeConnection(b.connectionId, { now: T0 + 20, userAction: true });
+      const ids = [ALICE, BOB, CAROL, 'nobody', ALICE];
+      expect(await store.presenceWithLastSeenOf(ids)).toEqual({
+        online: new Map([[ALICE, { page: PAGE_A, latestPage: PAGE_A }]]),
+        lastSeen: new Map([[BOB, T0 + 20]]),
+      });
+      expect(await store.presenceWithLastSeenOf([])).toEqual({
+        online: new Map(),
+        lastSeen: new Map(),
+      });
+      expect(store.lastSeenRetentionMs).toBeGreaterThan(0);
+    });
+
     it('expires after the retention', async ({ skip }) => {
       const expire = ctx.options.lastSeen?.expire;
       if (expire === undefined) return skip('no `lastSeen.expire` option was given');
@@ -167,6 +185,8 @@ export function recoveryTests(ctx: SuiteContext): void {
         const removed = await full.removeConnection(a.connectionId, { now: T0 });
         expect(removed?.userOffline).toBe(true);
         expect(await full.lastSeenOf([ALICE])).toEqual(new Map());
+        expect(full.lastSeenRetentionMs).toBe(0);
+        expect((await full.presenceWithLastSeenOf([ALICE])).lastSeen).toEqual(new Map());
       } finally {
         await dispose();
       }

@@ -86,6 +86,16 @@ export function override<T extends object>(target: T, overrides: Partial<T>): T 
   });
 }
 
+/** The fake clock's start (1_700_000_000_000, 22:13:20 UTC) rounded down to 5 minutes. */
+export const SEEN_AT_START = '2023-11-14T22:10:00.000Z';
+
+/** The presence-timeout frame of `userId`, with the `lastSeenAt` it carries. */
+export const timeoutOf = (userId: string, lastSeenAt: string | null = SEEN_AT_START) => ({
+  type: 'presence-timeout' as const,
+  userId,
+  lastSeenAt,
+});
+
 export const conn = (userId: string, connectionId: string) => ({ userId, connectionId });
 export const page = (url: string, title = 'Title') => ({ url, title });
 export const types = (frames: ServerFrame[]) =>

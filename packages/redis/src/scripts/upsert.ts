@@ -1,26 +1,30 @@
 import { HELPERS, offlineConfig } from './helpers.js';
 
 /** Index of the first url chunk in the upsert script's ARGV. */
-export const UPSERT_CHUNKS_AT = 15;
+export const UPSERT_CHUNKS_AT = 16;
 
 /**
  * Touch, add and setPage. KEYS: user hash, bucket, [connection record: single node only].
  * ARGV: 1 conn, 2 uid, 3 now, 4 ttlMs, 5 bucket, 6 base, 7 mode ('t' | 'p'), 8 shared ('1' | '0'),
  * 9 nu, 10 nt, 11 deadline ms ('' = none), 12 cap ('' = none), 13 the rate limit `"<per second>
  * <burst>"` ('' = none), 14 the offline configuration (a connection id moving from another user
- * may take that user offline), then `nu` url chunks and `nt` title chunks (pages are stored in chunks of at most 64 bytes so that the hash keeps Redis' compact
- * listpack encoding under the default `hash-max-listpack-value`).
+ * may take that user offline), 15 the frame fingerprint ('p' only; '' = none), then `nu` url
+ * chunks and `nt` title chunks (pages are stored in chunks of at most 64 bytes so that the hash
+ * keeps Redis' compact listpack encoding under the default `hash-max-listpack-value`).
  *
  * In order: the deadline against `TIME` (refused: `{2}`, nothing written); the connection's token
  * bucket, kept in its field value `<lastSeen>:<tokens>` (empty: `{1, 1}`, nothing written); the
  * record; the connection field and the user's last activity `a` in one HSET, whose count of new
  * fields tells a known connection (0: the heartbeat's path reads nothing) from a new one, which
- * moves the connection count `n` (a hash written before the count is counted once); a user created
- * anew drops their outbox entry and last seen; the index; the cap (the least recently seen others
- * beyond it are removed, ties by byte order of their ids). When the latest page is the
- * current page (the usual case) the hash holds `L = 1` instead of a second copy.
- * Returns `{0, known 1/0, {evicted ids}}`, or just `known` (an integer) for 't' when nothing was
- * evicted (the heartbeat's path); for 'p' the latest page's chunks follow as `lu<i>` / `lt<i>`
+ * moves the connection count `n` (a hash written before the count is counted once) and forgets the
+ * frame fingerprint `f` (a new socket must get the next frame); a user created anew drops their
+ * outbox entry and last seen; the index; the cap (the least recently seen others beyond it are
+ * removed, ties by byte order of their ids). For 'p', the page, and the fingerprint compared with
+ * `f` and kept (or `f` dropped when none is given). When the latest page is the current page (the
+ * usual case) the hash holds `L = 1` instead of a second copy.
+ * Returns `{0, known 1/0, {evicted ids}, flags}` (flags: 1 the user was created, 2 the fingerprint
+ * was unchanged), or just `known` (an integer) for 't' when nothing was evicted and the user was
+ * not created (the heartbeat's path); for 'p' the latest page's chunks follow as `lu<i>` / `lt<i>`
  * field-value pairs.
  */
 export const UPSERT_LUA = `
@@ -87,6 +91,7 @@ if added > 0 then
   end
   redis.call('HSET', user, 'n', n)
 end
+if not known and not created then redis.call('HDEL', user, 'f') end
 if created then
   local tag = ARGV[6] .. '{' .. ARGV[5] .. '}:'
   redis.call('ZREM', tag .. 'o', uid)
@@ -122,16 +127,18 @@ if not known and ARGV[12] ~= '' and n > tonumber(ARGV[12]) then
 end
 local knownFlag = 0
 if known then knownFlag = 1 end
-if ARGV[7] == 't' and #evicted == 0 then
+if ARGV[7] == 't' and #evicted == 0 and not created then
   redis.call('PEXPIRE', user, ttl)
   redis.call('PEXPIRE', bucket, ttl)
   return knownFlag
 end
-local reply = {0, knownFlag, evicted}
+local flags = 0
+if created then flags = 1 end
+local reply = {0, knownFlag, evicted, flags}
 if ARGV[7] == 'p' then
   local nu, nt = tonumber(ARGV[9]), tonumber(ARGV[10])
   local moveLatest = ARGV[8] == '1' and nu > 0
-  local current, latest, same = {}, {}, false
+  local current, latest, same, kept = {}, {}, false, false
   local all = redis.call('HGETALL', user)
   for i = 1, #all, 2 do
     local field = all[i]
@@ -144,15 +151,25 @@ if ARGV[7] == 'p' then
       latest[#latest + 1] = all[i + 1]
     elseif field == 'L' then
       same = true
+    elseif field == 'f' then
+      kept = all[i + 1]
     end
   end
   local drop, set = {}, {}
+  if ARGV[15] == '' then
+    if kept then drop[#drop + 1] = 'f' end
+  elseif kept == ARGV[15] then
+    reply[4] = flags + 2
+  else
+    set[1] = 'f'
+    set[2] = ARGV[15]
+  end
   for i = 1, #current, 2 do drop[#drop + 1] = current[i] end
   if moveLatest then
     -- The new page is the latest one too: mark it instead of storing it twice.
     for i = 1, #latest, 2 do drop[#drop + 1] = latest[i] end
-    set[1] = 'L'
-    set[2] = '1'
+    set[#set + 1] = 'L'
+    set[#set + 1] = '1'
   elseif same then
     -- The latest page was the current one: keep it under its own fields before replacing it.
     drop[#drop + 1] = 'L'
