@@ -4,12 +4,14 @@ import type { PresenceWithLastSeen } from './ports.js';
 import { lastSeenAt, visibleLatest, visiblePage } from './presence-view.js';
 import type { GetPresenceResponse, Presence, UserInfo } from './schemas.js';
 import { type ServiceContext, without } from './service-context.js';
+import { SIZE_CHECK_FRIENDS } from './service-options.js';
 
 /**
  * `GET /presence`: one graph query (friends joined to profiles and sharing settings), then one store
  * read (presence of the online users and last seen of the offline ones). Each user's pages are
  * shown under their current sharing rule; offline users carry `lastSeenAt`.
- * @throws TooManyFriendsError when the caller has more than `maxFriends` friends (nothing read from the store)
+ * @throws TooManyFriendsError when the caller has more than `maxFriends` friends (nothing read from
+ *   the store), or more than {@link SIZE_CHECK_FRIENDS} and a body over `maxResponseBytes`
  */
 export async function getPresence(
   ctx: ServiceContext,
@@ -53,8 +55,23 @@ export async function getPresence(
       profile_image_extension: profile?.profileImageExtension ?? null,
     };
   }
+  const body = {
+    userPresence: presenceOf(caller),
+    presenceArr: friends.map(presenceOf),
+    userInfoMap,
+  };
+  if (friends.length > SIZE_CHECK_FRIENDS) {
+    // Escaped as a string inside the proxy response, as Lambda's cap counts it.
+    const bytes = Buffer.byteLength(JSON.stringify(JSON.stringify(body)), 'utf8');
+    if (bytes > cfg.maxResponseBytes) {
+      log.warn({ op: 'get-presence', friends: friends.length, bytes }, 'presence too large');
+      throw new TooManyFriendsError(
+        `the answer for ${friends.length} friends would be ${bytes} bytes; GET /presence answers with at most ${cfg.maxResponseBytes} (maxResponseBytes)`,
+      );
+    }
+  }
   log.info({ op: 'get-presence', userId: caller, friends: friends.length }, 'presence read');
-  return { userPresence: presenceOf(caller), presenceArr: friends.map(presenceOf), userInfoMap };
+  return body;
 }
 
 /** The presence and last seen of `ids` in one store read (presence only when the store keeps no last seen). */

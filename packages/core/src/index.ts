@@ -158,7 +158,11 @@ export {
 } from './schemas.js';
 export { createPresenceService, PresenceService } from './service.js';
 export type { PresenceServiceOptions } from './service-options.js';
-export { DEFAULT_MAX_FRIENDS } from './service-options.js';
+export {
+  DEFAULT_MAX_FRIENDS,
+  DEFAULT_MAX_RESPONSE_BYTES,
+  SIZE_CHECK_FRIENDS,
+} from './service-options.js';
 export type {
   ConnectResult,
   DisconnectResult,

@@ -123,13 +123,20 @@ export interface PresenceServiceOptions {
   readonly lastSeenGranularityMs?: number;
   /**
    * Most friends `GET /presence` answers for: a caller with more gets a {@link TooManyFriendsError}
-   * (413) instead of a body that Lambda (6 MB response cap) would turn into a bare 502. The default
-   * keeps the body well under the cap when every friend is online on a page of the largest size
-   * `limits` allow ({@link DEFAULT_MAX_FRIENDS} shows the arithmetic); raise it when your pages are
-   * smaller (measured: 5,000 friends online on typical pages make 2.7 MB, 20,000 make 11 MB).
-   * @default {@link DEFAULT_MAX_FRIENDS} (700)
+   * (413) instead of a body that Lambda (6 MB response cap) would turn into a bare 502. Up to
+   * {@link SIZE_CHECK_FRIENDS} friends the body cannot exceed `maxResponseBytes` whatever the pages
+   * (the arithmetic is on that constant); above it the body is measured before it is returned.
+   * Measured: 5,000 friends online on typical pages make 2.7 MB; 20,000 make 11 MB.
+   * @default {@link DEFAULT_MAX_FRIENDS} (5,000)
    */
   readonly maxFriends?: number;
+  /**
+   * Largest `GET /presence` body, in bytes once escaped as a string inside the Lambda proxy
+   * response (what the 6 MB cap counts): a larger one is refused with a {@link TooManyFriendsError}
+   * (413). Checked only for callers with more than {@link SIZE_CHECK_FRIENDS} friends.
+   * @default 6_000_000
+   */
+  readonly maxResponseBytes?: number;
   /**
    * An update whose frame every recipient already holds is not sent (DESIGN.md invariant 8), but a
    * frame is sent again at least this often per user (ms, counted in fixed windows offset per
@@ -157,27 +164,35 @@ export interface ServiceSettings {
   readonly storeClockSkewMs: number;
   readonly lastSeenGranularityMs: number;
   readonly maxFriends: number;
+  readonly maxResponseBytes: number;
   readonly frameRefreshMs: number;
 }
 
 /**
- * Default {@link PresenceServiceOptions.maxFriends}. The largest JSON one friend adds to
- * `GET /presence` under `DEFAULT_LIMITS` (user id 128, URL 2,048, title 512 characters; a domain is
- * at most 253), online on a page of maximal size, ASCII text (a shared page is the latest page too,
- * so it is written twice, as `page` and `latestPage`):
+ * Friends up to which `GET /presence` cannot exceed the default `maxResponseBytes`, whatever the
+ * pages, so its size is not measured. The largest JSON one friend adds under `DEFAULT_LIMITS` (user
+ * id 128, URL 2,048, title 512 characters; a domain is at most 253), online on a page of maximal
+ * size, ASCII text (a shared page is the latest page too, so it is written twice, as `page` and
+ * `latestPage`):
  * - its `presenceArr` entry: 10 (`{"userId":`) + 130 (the id, quoted) + 8 (`,"page":`) + 2,846 (the
  *   page: 7 + 2,050 url + 9 + 514 title + 10 + 255 domain + 1) + 14 (`,"latestPage":`) + 2,846 + 2
  *   = 5,856 bytes;
  * - its `userInfoMap` entry, with names of up to 64 characters and an extension of up to 8: 131 +
  *   11 + 130 + 14 + 66 + 13 + 66 + 27 + 10 + 2 = 470 bytes;
  * - together 6,326 bytes; 700 friends and the caller make at most 4,434,526 bytes (4.4 MB), leaving
- *   1.6 MB of Lambda's 6 MB for escaped characters (a title of 512 `"` adds 512 bytes per copy) and
- *   longer names. An offline friend adds at most about 700 bytes.
- * Measured (`test/service-limits.test.ts`): 700 friends on such pages, 4,071,528 bytes; on typical
- * pages (a 115-byte URL, a 35-byte title), 5,000 online friends make 2,731,878 bytes and 20,000
- * make 10,966,878; 20,000 offline friends, 3,726,878.
+ *   1.6 MB under 6 MB for escaping (a `"` in a title doubles) and longer names.
+ * Measured (`test/service-limits.test.ts`): 700 friends on such pages, 4,071,528 bytes.
  */
-export const DEFAULT_MAX_FRIENDS = 700;
+export const SIZE_CHECK_FRIENDS = 700;
+
+/**
+ * Default {@link PresenceServiceOptions.maxFriends}: the friend limit of the large social networks.
+ * On typical pages (a 115-byte URL, a 35-byte title) 5,000 online friends make 2,731,878 bytes.
+ */
+export const DEFAULT_MAX_FRIENDS = 5_000;
+
+/** Default {@link PresenceServiceOptions.maxResponseBytes}: under Lambda's 6 MB (6,291,456 B) with room for the envelope. */
+export const DEFAULT_MAX_RESPONSE_BYTES = 6_000_000;
 
 /** Checks and defaults the numeric options. @throws ConfigError naming the bad option */
 export function resolveSettings(options: PresenceServiceOptions): ServiceSettings {
@@ -230,6 +245,10 @@ export function resolveSettings(options: PresenceServiceOptions): ServiceSetting
       'lastSeenGranularityMs',
     ),
     maxFriends: positiveInteger(options.maxFriends ?? DEFAULT_MAX_FRIENDS, 'maxFriends'),
+    maxResponseBytes: positiveInteger(
+      options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES,
+      'maxResponseBytes',
+    ),
     frameRefreshMs: nonNegativeInteger(options.frameRefreshMs ?? 600_000, 'frameRefreshMs'),
   };
 }

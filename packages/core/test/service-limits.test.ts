@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import {
   DEFAULT_LIMITS,
   DEFAULT_MAX_FRIENDS,
+  DEFAULT_MAX_RESPONSE_BYTES,
   type FriendGraphSeed,
   httpStatusOf,
   MemoryFriendGraph,
@@ -10,6 +11,7 @@ import {
   type Page,
   PresenceService,
   type PresenceStore,
+  SIZE_CHECK_FRIENDS,
   TooManyFriendsError,
 } from '../src/index.js';
 import { FakeClock } from '../src/testing/index.js';
@@ -19,7 +21,7 @@ import { override } from './support/service-world.js';
 // timing) and the limit checked: Lambda answers at most 6 MB.
 
 const LAMBDA_RESPONSE_CAP = 6_000_000;
-/** The largest JSON one friend adds, as DEFAULT_MAX_FRIENDS's documentation computes it. */
+/** The largest JSON one friend adds, as SIZE_CHECK_FRIENDS's documentation computes it. */
 const WORST_BYTES_PER_FRIEND = 6_326;
 
 interface Hub {
@@ -36,6 +38,7 @@ async function hub(
     idOf?: (i: number) => string;
     name?: string;
     maxFriends?: number;
+    maxResponseBytes?: number;
   },
 ): Promise<Hub> {
   const idOf = options.idOf ?? ((i: number) => `friend-${i}`);
@@ -75,6 +78,9 @@ async function hub(
     notifier: new MemoryNotifier(),
     clock,
     ...(options.maxFriends === undefined ? {} : { maxFriends: options.maxFriends }),
+    ...(options.maxResponseBytes === undefined
+      ? {}
+      : { maxResponseBytes: options.maxResponseBytes }),
   });
   return { service, reads };
 }
@@ -94,37 +100,56 @@ describe('GET /presence for large friend lists', () => {
     const error = await over.service.getPresence('hub').catch((e: unknown) => e);
     expect(TooManyFriendsError.isInstance(error)).toBe(true);
     expect(httpStatusOf(error)).toBe(413);
-    expect((error as Error).message).toMatch(/701 friends.*at most 700/);
+    expect((error as Error).message).toMatch(/5001 friends.*at most 5000/);
     expect(over.reads.presence).toBe(0);
 
     const at = await hub(DEFAULT_MAX_FRIENDS, { online: 0 });
     expect((await at.service.getPresence('hub')).presenceArr).toHaveLength(DEFAULT_MAX_FRIENDS);
   });
 
-  it('the default maximum keeps a body of maximal pages, ids and names under the documented bound', async () => {
-    const { maxUrlLength, maxTitleLength, maxUserIdLength } = DEFAULT_LIMITS;
-    const host = 'a-long-registrable-domain-name-of-sixty-three-characters-abcdefg.com';
-    const url = (i: number) => {
-      const start = `https://${host}/${i}/`;
-      return start + 'p'.repeat(maxUrlLength - start.length);
+  const { maxUrlLength, maxTitleLength, maxUserIdLength } = DEFAULT_LIMITS;
+  const host = 'a-long-registrable-domain-name-of-sixty-three-characters-abcdefg.com';
+  const maximal = (i: number): Page => {
+    const start = `https://${host}/${i}/`;
+    return {
+      url: start + 'p'.repeat(maxUrlLength - start.length),
+      title: 't'.repeat(maxTitleLength),
     };
-    const h = await hub(DEFAULT_MAX_FRIENDS, {
-      online: DEFAULT_MAX_FRIENDS,
+  };
+
+  it('up to SIZE_CHECK_FRIENDS friends, a body of maximal pages, ids and names stays under the documented bound', async () => {
+    const h = await hub(SIZE_CHECK_FRIENDS, {
+      online: SIZE_CHECK_FRIENDS,
       idOf: (i) => `${i}-`.padEnd(maxUserIdLength, 'x'),
       name: 'n'.repeat(64),
-      pageOf: (i) => ({ url: url(i), title: 't'.repeat(maxTitleLength) }),
+      pageOf: maximal,
     });
 
     const bytes = await bodyBytes(h);
 
-    expect(bytes).toBeLessThanOrEqual((DEFAULT_MAX_FRIENDS + 1) * WORST_BYTES_PER_FRIEND);
+    expect(bytes).toBeLessThanOrEqual((SIZE_CHECK_FRIENDS + 1) * WORST_BYTES_PER_FRIEND);
     expect(bytes).toBeLessThan(LAMBDA_RESPONSE_CAP);
   });
 
-  it('5,000 friends on typical pages fit in a Lambda response; 20,000 do not (hence the limit)', async () => {
-    const five = await hub(5_000, { online: 5_000, pageOf: typical, maxFriends: 20_000 });
-    const twenty = await hub(20_000, { online: 20_000, pageOf: typical, maxFriends: 20_000 });
-    const twentyOffline = await hub(20_000, { online: 0, maxFriends: 20_000 });
+  it('above SIZE_CHECK_FRIENDS, a body over maxResponseBytes is refused with a typed 413 (never a crash), a smaller one answered', async () => {
+    // 1,200 friends on maximal pages: about 7 MB once escaped, over the default 6 MB.
+    const large = await hub(1_200, { online: 1_200, pageOf: maximal });
+    const error = await large.service.getPresence('hub').catch((e: unknown) => e);
+    expect(TooManyFriendsError.isInstance(error)).toBe(true);
+    expect((error as Error).message).toMatch(
+      new RegExp(`1200 friends would be \\d+ bytes.*at most ${DEFAULT_MAX_RESPONSE_BYTES}`),
+    );
+
+    // The same friends on typical pages: answered.
+    const typicalHub = await hub(1_000, { online: 1_000, pageOf: typical });
+    expect((await typicalHub.service.getPresence('hub')).presenceArr).toHaveLength(1_000);
+  });
+
+  it('5,000 friends on typical pages fit in a Lambda response; 20,000 online do not and are refused', async () => {
+    const measure = { maxFriends: 20_000, maxResponseBytes: 100_000_000 };
+    const five = await hub(5_000, { online: 5_000, pageOf: typical, ...measure });
+    const twenty = await hub(20_000, { online: 20_000, pageOf: typical, ...measure });
+    const twentyOffline = await hub(20_000, { online: 0, ...measure });
 
     const sizes = {
       fiveOnline: await bodyBytes(five),
@@ -138,5 +163,9 @@ describe('GET /presence for large friend lists', () => {
     // Online friends grow linearly: four times the friends, four times the body (±1%).
     expect(sizes.twentyOnline / sizes.fiveOnline).toBeGreaterThan(3.96);
     expect(sizes.twentyOnline / sizes.fiveOnline).toBeLessThan(4.04);
+    // With the default response limit, the 20,000 online friends get a typed 413, not a crash.
+    const refused = await hub(20_000, { online: 20_000, pageOf: typical, maxFriends: 20_000 });
+    const error = await refused.service.getPresence('hub').catch((e: unknown) => e);
+    expect(TooManyFriendsError.isInstance(error)).toBe(true);
   }, 60_000);
 });
