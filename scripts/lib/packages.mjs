@@ -24,9 +24,9 @@ export function publicPackages() {
 
 /**
  * Runs a command, throwing with its output when it fails or outlives `timeoutMs`.
- * @returns its standard output
+ * @returns its standard output (and its standard error after it, with `withStderr`)
  */
-export function run(command, args, { cwd = root, timeoutMs = 10 * 60_000, env } = {}) {
+export function run(command, args, { cwd = root, timeoutMs = 10 * 60_000, env, withStderr } = {}) {
   const result = spawnSync(command, args, {
     cwd,
     encoding: 'utf8',
@@ -41,7 +41,7 @@ export function run(command, args, { cwd = root, timeoutMs = 10 * 60_000, env } 
       `${command} ${args.join(' ')} (in ${cwd}) failed: ${why}\n${result.stdout ?? ''}${result.stderr ?? ''}`,
     );
   }
-  return result.stdout;
+  return withStderr ? `${result.stdout}${result.stderr}` : result.stdout;
 }
 
 /**
