@@ -45,7 +45,9 @@ export default function remarkLinksStayInside(options) {
       if (inside === '..' || inside.startsWith('../') || isAbsolute(inside)) {
         if (tolerated.some((known) => known.file === where && known.url === url)) {
           const line = node.position?.start.line ?? 0;
-          console.error(`${where}:${line}  \`${url}\` leaves the repository (known: tolerated until the docs land, see scripts/remarkrc.mjs)`);
+          console.error(
+            `${where}:${line}  \`${url}\` leaves the repository (known: tolerated until the docs land, see scripts/remarkrc.mjs)`,
+          );
           return;
         }
         file.message(
