@@ -29,8 +29,6 @@ export default {
     notDocumented: true,
     unusedMergeModuleWith: true,
   },
-  // TODO(integrator): flip to `true` at the end of the round, once the source owners have added
-  // the missing doc comments and fixed the unresolved {@link}s this run lists (see the report of
-  // the release branch). Until then `pnpm docs:api` prints them as warnings and CI passes.
-  treatValidationWarningsAsErrors: false,
+  // A missing doc comment or an unresolved {@link} fails `pnpm docs:api` (and CI).
+  treatValidationWarningsAsErrors: true,
 };

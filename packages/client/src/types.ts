@@ -94,7 +94,9 @@ export interface TokenContext {
 /** The parts of a WebSocket the client uses: the browser's `WebSocket` and the `ws` package fit. */
 export interface WebSocketLike {
   readonly readyState: number;
+  /** Sends one text frame. */
   send(data: string): void;
+  /** Closes the socket, with an optional close code and reason. */
   close(code?: number, reason?: string): void;
   onopen: Listener<unknown>;
   onmessage: Listener<{ readonly data: unknown }>;
@@ -103,7 +105,12 @@ export interface WebSocketLike {
 }
 
 /** An event handler property; method syntax keeps it bivariant so DOM and `ws` sockets both fit. */
-export type Listener<E> = { bivariant(event: E): unknown }['bivariant'] | null;
+export type Listener<E> =
+  | {
+      /** Called with the socket's event. */
+      bivariant(event: E): unknown;
+    }['bivariant']
+  | null;
 
 /** A WebSocket constructor: `globalThis.WebSocket`, or `ws`'s default export in Node < 22. */
 export type WebSocketConstructor = new (url: string) => WebSocketLike;
@@ -112,7 +119,12 @@ export type WebSocketConstructor = new (url: string) => WebSocketLike;
 export type FetchLike = (
   url: string,
   init: { readonly headers: Record<string, string> },
-) => Promise<{ readonly ok: boolean; readonly status: number; json(): Promise<unknown> }>;
+) => Promise<{
+  readonly ok: boolean;
+  readonly status: number;
+  /** The body, parsed as JSON. */
+  json(): Promise<unknown>;
+}>;
 
 /** Options of {@link createPresenceClient}. */
 export interface PresenceClientOptions {

@@ -99,8 +99,9 @@ export interface SweepMarkers {
   partitionOf(userId: string): number;
   /**
    * Reads and refreshes every partition's marker; one entry per partition. With a `deadline` (as
-   * {@link UpsertOptions.deadline}) a partition whose step runs later is left unchanged and the call
-   * throws {@link StoreUnavailableError}: a sweep that timed out during an outage must not refresh the
+   * {@link @presence/core!UpsertOptions.deadline | UpsertOptions.deadline}) a partition whose step
+   * runs later is left unchanged and the call throws
+   * {@link @presence/core!StoreUnavailableError | StoreUnavailableError}: a sweep that timed out during an outage must not refresh the
    * last sweep time when the store resumes, or the outage would go unnoticed.
    */
   markSweep(

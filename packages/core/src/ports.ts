@@ -16,6 +16,7 @@ export { isLastSeenSource, isOfflineOutbox, isSweepMarkers } from './durable-por
 
 /** Milliseconds since the epoch. Injected so tests drive time instead of sleeping. */
 export interface Clock {
+  /** The current time, in milliseconds since the epoch. */
   now(): number;
 }
 
@@ -321,8 +322,12 @@ export interface ConnectionNotifier {
 
 /** Structured logger. Fields must never carry URLs, titles, tokens or friend lists at `info`. */
 export interface Logger {
+  /** Detail for troubleshooting; may hold personal data (off in production unless sampled). */
   debug(fields: Record<string, unknown>, message: string): void;
+  /** One line per operation: ids and counts, nothing personal. */
   info(fields: Record<string, unknown>, message: string): void;
+  /** Something degraded but handled (a deferred announcement, a held sweep, a failed append). */
   warn(fields: Record<string, unknown>, message: string): void;
+  /** An operation failed (a 5xx). */
   error(fields: Record<string, unknown>, message: string): void;
 }

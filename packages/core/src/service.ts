@@ -223,7 +223,7 @@ export class PresenceService {
   }
 
   /**
-   * Timeout sweep (see {@link Sweeper}): holds the cutoff after an outage or data loss, drains the
+   * Timeout sweep: holds the cutoff after an outage or data loss, drains the
    * outbox, removes connections silent for longer than the timeout in rounds and announces those
    * users while closing their sockets, then reconciles lost partitions when due. A connection
    * touched after the cutoff is never removed (the store's contract).

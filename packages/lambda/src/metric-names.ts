@@ -7,6 +7,11 @@
  * May import: nothing (pure data).
  * @module
  */
+
+/**
+ * Every metric name the functions emit, by key: what `compose/metrics.ts` writes and the construct's
+ * alarms and dashboard read.
+ */
 export const PRESENCE_METRICS = {
   /** Frames posted to a connection that API Gateway accepted. Count. */
   framesSent: 'FramesSent',

@@ -5,6 +5,7 @@ import { schemaSql } from './sql.js';
 
 /** Anything with pg's `query(text, values)`: a `pg.Pool`, a `pg.Client` or a checked-out client. */
 export interface Queryable {
+  /** Runs one SQL statement with its parameters (`$1`, `$2`, ...). */
   query<R extends pg.QueryResultRow = pg.QueryResultRow>(
     text: string,
     values?: unknown[],

@@ -95,8 +95,9 @@ function duration(value: number, name: string, allowZero: boolean): number {
 }
 
 /**
- * {@link PresenceStore} (with its {@link OfflineOutbox}, {@link SweepMarkers} and
- * {@link LastSeenSource}) on Redis through ioredis, on a single node or a Redis Cluster. Every write
+ * {@link @presence/core!PresenceStore | PresenceStore} (with its
+ * {@link @presence/core!OfflineOutbox | OfflineOutbox}, {@link @presence/core!SweepMarkers | SweepMarkers}
+ * and {@link @presence/core!LastSeenSource | LastSeenSource}) on Redis through ioredis, on a single node or a Redis Cluster. Every write
  * is one Lua script on the user's slot (plus, on a cluster, the connection record in the same round
  * trip); batch reads are pipelined per node; the sweep runs one script per bucket, in parallel.
  * @example
@@ -112,7 +113,7 @@ export class RedisPresenceStore implements DurablePresenceStore {
   readonly ttlMs: number;
   /** Number of sweep buckets. */
   readonly sweepBuckets: number;
-  /** The partitions of {@link SweepMarkers}: the sweep buckets. */
+  /** The partitions of {@link @presence/core!SweepMarkers | SweepMarkers}: the sweep buckets. */
   readonly partitions: number;
   readonly #limits: PresenceLimits;
   readonly #options: RedisPresenceStoreOptions;

@@ -222,7 +222,7 @@ function paginationTests(ctx: SuiteContext): void {
 }
 
 /**
- * Registers the {@link ActivityLog} conformance suite with vitest. Before every test, `makeLog`
+ * Registers the {@link @presence/core!ActivityLog | ActivityLog} conformance suite with vitest. Before every test, `makeLog`
  * receives a driven clock and a retention period and returns an empty log that measures retention
  * with exactly those; after it, the suite runs `cleanup` (or `log.close?.()`).
  * @example

@@ -9,12 +9,18 @@ export interface PresenceStoreSuiteOptions {
    * wait out the backend's key TTLs). Without it the TTL test is skipped, and says so in its name:
    * a backend whose TTLs cannot be forced cheaply covers them in its own tests.
    */
-  readonly ttl?: { readonly expire: () => Promise<void> };
+  readonly ttl?: {
+    /** Makes every TTL of the current store elapse; resolves once it has. */
+    readonly expire: () => Promise<void>;
+  };
   /**
    * Makes the last-seen retention of the current store elapse (the keys' own TTL, not the outbox or
    * the connections'). Without it the retention test is skipped and says so.
    */
-  readonly lastSeen?: { readonly expire: () => Promise<void> };
+  readonly lastSeen?: {
+    /** Makes the last-seen retention of the current store elapse; resolves once it has. */
+    readonly expire: () => Promise<void>;
+  };
   /**
    * The backend's own clock (ms), which write deadlines are compared with: the memory store's
    * `clock`, or `Date.now()` for a server on this machine. Without it the deadline tests are

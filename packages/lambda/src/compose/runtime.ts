@@ -52,18 +52,22 @@ export interface BuildDependencies {
  * bundle holds only their code: the authorizer's has no Redis or PostgreSQL client at all.
  */
 export interface PortBuilders {
+  /** Builds the presence store (Redis) from the `redis` and `presence` groups. */
   readonly store?: (
     config: Pick<PresenceConfig, 'redis' | 'presence'>,
     deps: BuildDependencies,
   ) => PresenceStore;
+  /** Builds the friend graph (PostgreSQL) from the `database` group and the region. */
   readonly graph?: (
     config: Pick<PresenceConfig, 'database' | 'aws'>,
     deps: BuildDependencies,
   ) => FriendGraph;
+  /** Builds the `@connections` notifier from the `gateway` group and the region. */
   readonly notifier?: (
     config: Pick<PresenceConfig, 'gateway' | 'aws'>,
     deps: BuildDependencies,
   ) => ConnectionNotifier;
+  /** Builds the JWT verifier from the `identity` group. */
   readonly verifier?: (config: Pick<PresenceConfig, 'identity'>) => TokenVerifier;
   /** The presence service over the ports (core's `createPresenceService`); the authorizer has none. */
   readonly service?: (options: PresenceServiceOptions) => PresenceService;
