@@ -27,7 +27,9 @@ export interface FunctionManifest {
   readonly op: string;
   /** Configuration groups it parses, hence the environment variables it gets (a zod `pick` mask). */
   readonly groups: Readonly<Partial<Record<ConfigGroupName, true>>>;
-  /** Whether it closes sockets (`DeleteConnection`), besides posting frames when it has `gateway`. */
+  /** Whether it posts frames (`PostToConnection`); only with `gateway`. */
+  readonly postsFrames: boolean;
+  /** Whether it closes sockets (`DeleteConnection`); only with `gateway`. */
   readonly closesSockets: boolean;
   /** One line for the function's description. */
   readonly description: string;
@@ -43,33 +45,40 @@ export const PRESENCE_FUNCTIONS = {
   authorizer: {
     op: 'authorize',
     groups: { identity: true },
+    postsFrames: false,
     closesSockets: false,
     description: 'verifies the JWT for WebSocket $connect and the REST API',
   },
-  // Registers the connection; never posts from inside $connect (the socket is not open yet).
+  // Registers the connection; never posts from inside $connect (the socket is not open yet). It
+  // closes the user's least recently seen socket when the new one goes over the connection cap.
   connect: {
     op: 'connect',
-    groups: { presence: true, redis: true },
-    closesSockets: false,
+    groups: { presence: true, redis: true, gateway: true },
+    postsFrames: false,
+    closesSockets: true,
     description: 'WebSocket $connect',
   },
   // Refreshes liveness; answers a bad frame with a JSON error frame.
+  // A heartbeat re-registering its connection may go over the cap too (as may an update).
   heartbeat: {
     op: 'heartbeat',
     groups: { presence: true, redis: true, gateway: true },
-    closesSockets: false,
+    postsFrames: true,
+    closesSockets: true,
     description: 'WebSocket heartbeat route',
   },
   'update-presence': {
     op: 'update-presence',
     groups: { presence: true, redis: true, database: true, gateway: true },
-    closesSockets: false,
+    postsFrames: true,
+    closesSockets: true,
     description: 'WebSocket update-presence route',
   },
   // The last connection going away notifies the user's online friends.
   disconnect: {
     op: 'disconnect',
     groups: { presence: true, redis: true, database: true, gateway: true },
+    postsFrames: true,
     closesSockets: false,
     description: 'WebSocket $disconnect',
   },
@@ -77,6 +86,7 @@ export const PRESENCE_FUNCTIONS = {
   default: {
     op: 'default',
     groups: { gateway: true },
+    postsFrames: true,
     closesSockets: false,
     description: 'WebSocket $default route (unknown actions)',
   },
@@ -84,18 +94,21 @@ export const PRESENCE_FUNCTIONS = {
   timeout: {
     op: 'timeout',
     groups: { presence: true, sweep: true, redis: true, database: true, gateway: true },
+    postsFrames: true,
     closesSockets: true,
     description: 'scheduled timeout sweep',
   },
   'get-presence': {
     op: 'get-presence',
     groups: { presence: true, redis: true, database: true, identity: true, cors: true },
+    postsFrames: false,
     closesSockets: false,
     description: 'GET /presence',
   },
   'get-user-presence': {
     op: 'get-user-presence',
     groups: { presence: true, redis: true, database: true, identity: true, cors: true },
+    postsFrames: false,
     closesSockets: false,
     description: 'GET /presence/{userId}',
   },

@@ -119,7 +119,7 @@ describe('environment variables', () => {
       'LOG_LEVEL',
       'PRESENCE_SERVICE_NAME',
     ]);
-    expect(envOf(template, stack, api.functions.connect).WEBSOCKET_CALLBACK_URL).toBeUndefined();
+    expect(envOf(template, stack, api.functions.authorizer).WEBSOCKET_CALLBACK_URL).toBeUndefined();
     expect(envOf(template, stack, api.functions.default).REDIS_URL).toBeUndefined();
   });
 
@@ -311,14 +311,19 @@ describe('permissions follow the manifest', () => {
     ],
   });
 
-  it('grants ManageConnections on this stage @connections only, POST to senders, DELETE to the sweep', () => {
+  it('grants ManageConnections on this stage @connections only, POST to senders, DELETE to the sweep and the cap', () => {
     for (const name of PRESENCE_FUNCTION_NAMES) {
       const manage = statementsOf(template, stack, api.functions[name]).filter((s) =>
         actionsOf(s).some((a) => a.startsWith('execute-api:')),
       );
       const expected = [
-        ...(usesGroup(name, 'gateway') ? [connectionsArn('POST')] : []),
-        ...(name === 'timeout' ? [connectionsArn('DELETE')] : []),
+        ...(['heartbeat', 'update-presence', 'disconnect', 'default', 'timeout'].includes(name)
+          ? [connectionsArn('POST')]
+          : []),
+        // The sweep closes stale sockets; connect, heartbeat and update close those over the cap.
+        ...(['timeout', 'connect', 'heartbeat', 'update-presence'].includes(name)
+          ? [connectionsArn('DELETE')]
+          : []),
       ];
       if (expected.length === 0) expect(manage, name).toEqual([]);
       else {

@@ -38,7 +38,14 @@ describe('parseConfig', () => {
     const config = parseConfig({ ...minimal, AWS_REGION: 'us-east-1' });
     // Assess
     expect(config).toEqual({
-      presence: { timeoutSeconds: 180 },
+      presence: {
+        timeoutSeconds: 180,
+        maxConnectionsPerUser: 20,
+        frameRateLimit: undefined,
+        frameRefreshSeconds: 600,
+        lastSeenDays: 30,
+        lastSeenGranularitySeconds: 300,
+      },
       sweep: { batchSize: 500, announceAfter: 100_000 },
       observability: {
         logLevel: 'info',
@@ -85,6 +92,12 @@ describe('parseConfig', () => {
       PRESENCE_TIMEOUT_SECONDS: '240',
       PRESENCE_SWEEP_BATCH_SIZE: '250',
       PRESENCE_SWEEP_ANNOUNCE_AFTER: '20000',
+      PRESENCE_MAX_CONNECTIONS_PER_USER: '5',
+      PRESENCE_FRAME_RATE_PER_SECOND: '0.5',
+      PRESENCE_FRAME_RATE_BURST: '4',
+      PRESENCE_FRAME_REFRESH_SECONDS: '0',
+      PRESENCE_LAST_SEEN_DAYS: '0',
+      PRESENCE_LAST_SEEN_GRANULARITY_SECONDS: '60',
       LOG_LEVEL: 'debug',
       LOG_SAMPLE_RATE: '0.05',
       METRICS_NAMESPACE: 'Presence/prod',
@@ -108,7 +121,14 @@ describe('parseConfig', () => {
       GATEWAY_TRANSPORT: 'signed-http',
     } satisfies PresenceEnv);
     expect(config).toMatchObject({
-      presence: { timeoutSeconds: 240 },
+      presence: {
+        timeoutSeconds: 240,
+        maxConnectionsPerUser: 5,
+        frameRateLimit: { perSecond: 0.5, burst: 4 },
+        frameRefreshSeconds: 0,
+        lastSeenDays: 0,
+        lastSeenGranularitySeconds: 60,
+      },
       sweep: { batchSize: 250, announceAfter: 20_000 },
       observability: {
         logLevel: 'debug',
@@ -145,6 +165,13 @@ describe('parseConfig', () => {
         transport: 'signed-http',
       },
     });
+  });
+
+  it('defaults the burst of a frame rate to ten frames or one second of them, whichever is more', () => {
+    const burstOf = (rate: string) =>
+      parseConfig({ ...minimal, PRESENCE_FRAME_RATE_PER_SECOND: rate }).presence.frameRateLimit;
+    expect(burstOf('2')).toEqual({ perSecond: 2, burst: 10 });
+    expect(burstOf('25.5')).toEqual({ perSecond: 25.5, burst: 26 });
   });
 
   it('takes an OIDC issuer with sub as the default user id claim, and a development DATABASE_URL', () => {
@@ -232,6 +259,9 @@ describe('parseConfig', () => {
       PRESENCE_TIMEOUT_SECONDS: 'three minutes',
       PRESENCE_SWEEP_BATCH_SIZE: '0',
       PRESENCE_SWEEP_ANNOUNCE_AFTER: '-5',
+      PRESENCE_MAX_CONNECTIONS_PER_USER: '0',
+      PRESENCE_FRAME_RATE_PER_SECOND: '0',
+      PRESENCE_LAST_SEEN_DAYS: 'forever',
       LOG_LEVEL: 'verbose',
       LOG_SAMPLE_RATE: '2',
       TRACING: 'maybe',
@@ -260,6 +290,9 @@ describe('parseConfig', () => {
       'PRESENCE_TIMEOUT_SECONDS must be a whole number from 10 to 86400',
       'PRESENCE_SWEEP_BATCH_SIZE must be a whole number from 1 to 10000',
       'PRESENCE_SWEEP_ANNOUNCE_AFTER',
+      'PRESENCE_MAX_CONNECTIONS_PER_USER must be a whole number from 1 to 1000',
+      'PRESENCE_FRAME_RATE_PER_SECOND must be a number above 0 and at most 1000',
+      'PRESENCE_LAST_SEEN_DAYS must be a whole number from 0 to 3650',
       'LOG_LEVEL must be debug, info, warn or error',
       'LOG_SAMPLE_RATE must be a number from 0 to 1',
       'TRACING must be "true" or "false"',
@@ -291,6 +324,10 @@ describe('parseConfig', () => {
       'DATABASE_URL must be a postgres:// URL',
     ],
     [{ REDIS_URL: undefined }, 'REDIS_URL is required'],
+    [
+      { PRESENCE_FRAME_RATE_BURST: '5' },
+      'PRESENCE_FRAME_RATE_BURST is set without PRESENCE_FRAME_RATE_PER_SECOND',
+    ],
     [
       { WEBSOCKET_CALLBACK_URL: 'http://a1b2c3d4e5.execute-api.us-east-1.amazonaws.com/prod' },
       'WEBSOCKET_CALLBACK_URL',
@@ -347,7 +384,7 @@ describe('parseFunctionConfig: one function reads only its own groups', () => {
       expect(variablesOfFunction(name), name).not.toContain('AWS_REGION');
     }
     expect(variablesOfFunction('default')).not.toContain('REDIS_URL');
-    expect(variablesOfFunction('connect')).not.toContain('WEBSOCKET_CALLBACK_URL');
+    expect(variablesOfFunction('authorizer')).not.toContain('WEBSOCKET_CALLBACK_URL');
   });
 
   it('types each function environment: a misspelt or foreign variable does not compile', () => {

@@ -173,9 +173,9 @@ describe.skipIf(!available)('metrics: each fault emits its metric (EMF on stdout
 
   it('a sweep: SweepExpired, SweepOffline, SweepAnnounced, SocketsClosed; SweepIncomplete 0 when done, 1 when stopped by its deadline', async () => {
     const stale = await connect(CAROL);
-    world.clock.advance(100_000);
+    await world.elapse(100_000);
     const alice = await connect(ALICE);
-    world.clock.advance(81_000); // Carol silent 181 s, Alice 81 s
+    await world.elapse(81_000); // Carol silent 181 s, Alice 81 s
     const out = capture();
     const report = await emf.handlers.timeout(
       scheduledEvent(),

@@ -3,7 +3,9 @@ import { describe, expect, it } from 'vitest';
 import { pgSsl, redisStoreOptions } from '../src/compose/index.js';
 import { databaseSecretOf, parseFunctionConfig, redisAuthTokenOf } from '../src/index.js';
 
-const redisOf = (env: Record<string, string>) => parseFunctionConfig('connect', env).redis;
+const redisOf = (env: Record<string, string>) =>
+  parseFunctionConfig('connect', { WEBSOCKET_CALLBACK_URL: 'https://gw.example.com/prod', ...env })
+    .redis;
 const ARN = 'arn:aws:secretsmanager:us-east-1:123456789012:secret:presence/redis-AbCdEf';
 
 describe('redisStoreOptions', () => {
@@ -11,7 +13,7 @@ describe('redisStoreOptions', () => {
     // Act
     const options = redisStoreOptions(
       redisOf({ REDIS_URL: 'redis://default:s3cret@cache.internal:6380' }),
-      180,
+      { timeoutSeconds: 180, lastSeenDays: 30 },
       undefined,
     );
     // Assess
@@ -19,6 +21,7 @@ describe('redisStoreOptions', () => {
       url: 'redis://default:s3cret@cache.internal:6380',
       keyPrefix: 'presence',
       ttlMs: 540_000,
+      lastSeenRetentionMs: 30 * 86_400_000,
       redisOptions: {
         username: 'default',
         password: 's3cret',
@@ -34,11 +37,12 @@ describe('redisStoreOptions', () => {
   it('lets the AUTH token from the secret win over a password in the URL, with TLS for rediss://', () => {
     const options = redisStoreOptions(
       redisOf({ REDIS_URL: 'rediss://:old@master.cache.amazonaws.com:6379' }),
-      240,
+      { timeoutSeconds: 240, lastSeenDays: 0 },
       'from-secret',
     );
     expect(options.redisOptions).toMatchObject({ password: 'from-secret', tls: {} });
     expect(options.ttlMs).toBe(720_000);
+    expect(options.lastSeenRetentionMs).toBe(0);
   });
 
   it('seeds a cluster from the URL host, keeping hostnames for TLS (ElastiCache)', () => {
@@ -48,7 +52,7 @@ describe('redisStoreOptions', () => {
         REDIS_URL: 'rediss://clustercfg.presence.abc123.use1.cache.amazonaws.com:6379',
         REDIS_CLUSTER: 'true',
       }),
-      180,
+      { timeoutSeconds: 180, lastSeenDays: 30 },
       'token',
     );
     // Assess

@@ -17,6 +17,9 @@ import { createWorld, personalDataAtInfo, type World } from './support/world.js'
 
 const available = await backendsAvailable('websocket-handlers.test.ts');
 
+/** `lastSeenAt` as the protocol states it: the last activity rounded down to 5 minutes (the default). */
+const roundedToFiveMinutes = (ms: number) => new Date(ms - (ms % 300_000)).toISOString();
+
 const MDN = 'https://developer.mozilla.org/en-US/docs/Web/API/WebSocket';
 const MDN_TITLE = 'WebSocket - Web APIs | MDN';
 
@@ -213,7 +216,8 @@ describe.skipIf(!available)(
           latestTitle: MDN_TITLE,
           latestDomain: 'mozilla.org',
         };
-        expect(world.gateway.framesFor(bob)).toEqual([hidden, hidden]);
+        // The denied page makes the very frame Bob already holds: it is not sent again (the skip rule).
+        expect(world.gateway.framesFor(bob)).toEqual([hidden]);
         for (const id of [alice, bob]) {
           await world.handlers.disconnect(
             webSocketEvent('websocket-disconnect', { connectionId: id }),
@@ -225,6 +229,7 @@ describe.skipIf(!available)(
         // Prepare
         const alice = await connect(ALICE);
         const bob = await connect(BOB);
+        const bobSeen = world.clock.now();
         world.gateway.markGone(bob);
         // Act
         const result = await world.handlers.updatePresence(
@@ -237,7 +242,7 @@ describe.skipIf(!available)(
         expect(world.gateway.framesFor(alice)).toContainEqual({
           type: 'presence-timeout',
           userId: BOB,
-          lastSeenAt: null,
+          lastSeenAt: roundedToFiveMinutes(bobSeen),
         });
         const line = world.logs.findLast((l) => l.op === 'update-presence' && l.level === 'info');
         expect(line).toMatchObject({ userId: ALICE, status: 200, recipients: 2, gone: 1 });
@@ -299,7 +304,7 @@ describe.skipIf(!available)(
       it('refreshes last-seen so that the sweep keeps the connection', async () => {
         // Prepare
         const alice = await connect(ALICE);
-        world.clock.advance(170_000);
+        await world.elapse(170_000);
         const before = world.logs.length;
         // Act
         const result = await world.handlers.heartbeat(
@@ -326,7 +331,7 @@ describe.skipIf(!available)(
       it('brings a swept connection back online on its next heartbeat (the earlier deployment could not)', async () => {
         // Prepare
         const alice = await connect(ALICE);
-        world.clock.advance(181_000);
+        await world.elapse(181_000);
         await world.handlers.timeout(
           scheduledEvent(),
           lambdaContext(() => 60_000),
@@ -403,6 +408,8 @@ describe.skipIf(!available)(
         const tab2 = await connect(ALICE);
         const bob = await connect(BOB);
         const dave = await connect(DAVE);
+        world.clock.advance(7_000);
+        const aliceLeft = world.clock.now(); // the $disconnect is her last activity
         // Act
         const first = await world.handlers.disconnect(
           webSocketEvent('websocket-disconnect', { connectionId: tab1 }),
@@ -418,7 +425,11 @@ describe.skipIf(!available)(
         expect(world.gateway.posted).toEqual([
           {
             connectionId: bob,
-            frame: { type: 'presence-timeout', userId: ALICE, lastSeenAt: null },
+            frame: {
+              type: 'presence-timeout',
+              userId: ALICE,
+              lastSeenAt: roundedToFiveMinutes(aliceLeft),
+            },
           },
         ]);
         expect(world.gateway.framesFor(dave)).toEqual([]);
@@ -443,9 +454,10 @@ describe.skipIf(!available)(
       it('sweeps silent connections, tells friends, closes the stale sockets, and reports it in its result and one info line', async () => {
         // Prepare
         const alice = await connect(ALICE);
-        world.clock.advance(100_000);
+        const aliceSeen = world.clock.now(); // her last activity, not the sweep's time
+        await world.elapse(100_000);
         const bob = await connect(BOB);
-        world.clock.advance(81_000); // alice silent 181 s, bob 81 s
+        await world.elapse(81_000); // alice silent 181 s, bob 81 s
         const before = world.logs.length;
         // Act
         const report = await world.handlers.timeout(
@@ -465,7 +477,11 @@ describe.skipIf(!available)(
         expect(world.gateway.posted).toEqual([
           {
             connectionId: bob,
-            frame: { type: 'presence-timeout', userId: ALICE, lastSeenAt: null },
+            frame: {
+              type: 'presence-timeout',
+              userId: ALICE,
+              lastSeenAt: roundedToFiveMinutes(aliceSeen),
+            },
           },
         ]);
         expect(world.gateway.deleted).toEqual([alice]);
@@ -489,7 +505,7 @@ describe.skipIf(!available)(
       it('stops at the remaining time minus the safety margin and leaves the rest for the next run', async () => {
         // Prepare: batches of one; each store sweep takes 25 s of (fake) time
         const stale = [await connect(ALICE), await connect(BOB), await connect(CAROL)];
-        world.clock.advance(200_000);
+        await world.elapse(200_000);
         const { handlers } = world.variant(
           { PRESENCE_SWEEP_BATCH_SIZE: '1' },
           {
@@ -531,6 +547,85 @@ describe.skipIf(!available)(
           lambdaContext(() => 800),
         );
         expect(report).toMatchObject({ batches: 0, expired: 0, done: false });
+      });
+    });
+
+    describe('the presence variables reach the service and the store', () => {
+      const connectVia = async (handlers: World['handlers'], userId: string) => {
+        const connectionId = conn();
+        const result = await handlers.connect(
+          webSocketEvent('websocket-connect', { userId, connectionId }),
+        );
+        expect(result).toEqual({ statusCode: 200 });
+        return connectionId;
+      };
+      const disconnectAll = async (handlers: World['handlers'], ids: readonly string[]) => {
+        for (const id of ids) {
+          await handlers.disconnect(webSocketEvent('websocket-disconnect', { connectionId: id }));
+        }
+      };
+
+      it('PRESENCE_MAX_CONNECTIONS_PER_USER: a connection over the cap closes the least recently seen one', async () => {
+        // Prepare
+        const { handlers } = world.variant({ PRESENCE_MAX_CONNECTIONS_PER_USER: '2' });
+        const oldest = await connectVia(handlers, ALICE);
+        world.clock.advance(1_000);
+        const middle = await connectVia(handlers, ALICE);
+        world.clock.advance(1_000);
+        // Act
+        const newest = await connectVia(handlers, ALICE);
+        // Assess
+        expect(world.gateway.deleted).toEqual([oldest]);
+        expect(await world.store.userOfConnection(oldest)).toBeUndefined();
+        expect(await world.store.userOfConnection(middle)).toBe(ALICE);
+        expect(await world.store.userOfConnection(newest)).toBe(ALICE);
+        await disconnectAll(handlers, [middle, newest]);
+      });
+
+      it('PRESENCE_FRAME_RATE_PER_SECOND: a frame over the rate gets a rate_limited error frame and changes nothing', async () => {
+        // Prepare
+        const { handlers } = world.variant({
+          PRESENCE_FRAME_RATE_PER_SECOND: '1',
+          PRESENCE_FRAME_RATE_BURST: '1',
+        });
+        const alice = await connectVia(handlers, ALICE);
+        const bob = await connectVia(handlers, BOB);
+        await handlers.updatePresence(updateEvent(ALICE, alice, MDN, MDN_TITLE));
+        // Act: a second page in the same instant
+        const result = await handlers.updatePresence(
+          updateEvent(ALICE, alice, 'https://example.org/flood', 'Flood'),
+        );
+        // Assess: a refused frame is answered on the socket, as every rejected frame is (status 200)
+        expect(result).toEqual({ statusCode: 200 });
+        expect(world.gateway.framesFor(alice).at(-1)).toMatchObject({
+          type: 'error',
+          code: 'rate_limited',
+        });
+        expect(world.gateway.framesFor(bob).map((f) => (f as { url?: string }).url)).toEqual([MDN]);
+        expect((await world.store.presenceOf([ALICE])).get(ALICE)?.page.url).toBe(MDN);
+        // A second later the bucket has a token again.
+        world.clock.advance(1_000);
+        await handlers.updatePresence(updateEvent(ALICE, alice, 'https://example.org/', 'Ok'));
+        expect(world.gateway.framesFor(bob).map((f) => (f as { url?: string }).url)).toEqual([
+          MDN,
+          'https://example.org/',
+        ]);
+        await disconnectAll(handlers, [alice, bob]);
+      });
+
+      it('PRESENCE_LAST_SEEN_DAYS=0: no last seen is kept, lastSeenAt is null', async () => {
+        // Prepare
+        const { handlers } = world.variant({ PRESENCE_LAST_SEEN_DAYS: '0' });
+        const alice = await connectVia(handlers, ALICE);
+        const bob = await connectVia(handlers, BOB);
+        // Act
+        await disconnectAll(handlers, [alice]);
+        // Assess
+        expect(world.gateway.framesFor(bob)).toEqual([
+          { type: 'presence-timeout', userId: ALICE, lastSeenAt: null },
+        ]);
+        expect(await world.store.lastSeenOf([ALICE])).toEqual(new Map());
+        await disconnectAll(handlers, [bob]);
       });
     });
   },

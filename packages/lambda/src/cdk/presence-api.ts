@@ -257,6 +257,12 @@ export class PresenceApi extends Construct implements ec2.IConnectable {
       PRESENCE_TIMEOUT_SECONDS: String(props.presenceTimeoutSeconds ?? 180),
       PRESENCE_SWEEP_BATCH_SIZE: optionalString(props.sweepBatchSize),
       PRESENCE_SWEEP_ANNOUNCE_AFTER: optionalString(props.sweepAnnounceAfter),
+      PRESENCE_MAX_CONNECTIONS_PER_USER: optionalString(props.maxConnectionsPerUser),
+      PRESENCE_FRAME_RATE_PER_SECOND: optionalString(props.frameRateLimit?.perSecond),
+      PRESENCE_FRAME_RATE_BURST: optionalString(props.frameRateLimit?.burst),
+      PRESENCE_FRAME_REFRESH_SECONDS: optionalString(props.frameRefreshSeconds),
+      PRESENCE_LAST_SEEN_DAYS: optionalString(props.lastSeenDays),
+      PRESENCE_LAST_SEEN_GRANULARITY_SECONDS: optionalString(props.lastSeenGranularitySeconds),
       LOG_LEVEL: props.logLevel ?? 'info',
       LOG_SAMPLE_RATE: optionalString(props.logSampleRate),
       METRICS_NAMESPACE: props.metricsNamespace,
@@ -274,7 +280,7 @@ export class PresenceApi extends Construct implements ec2.IConnectable {
     return env;
   }
 
-  /** The `@connections` ARNs a function is granted: POST to the senders, DELETE to the sweep. */
+  /** The `@connections` ARNs a function is granted: POST to the senders, DELETE to the closers. */
   #connectionsArns(stageName: string, name: PresenceFunctionName): string[] {
     const arn = (method: 'POST' | 'DELETE') =>
       Stack.of(this).formatArn({
@@ -283,14 +289,15 @@ export class PresenceApi extends Construct implements ec2.IConnectable {
         resourceName: `${stageName}/${method}/@connections/*`,
       });
     return [
-      ...(usesGroup(name, 'gateway') ? [arn('POST')] : []),
+      ...(PRESENCE_FUNCTIONS[name].postsFrames ? [arn('POST')] : []),
       ...(PRESENCE_FUNCTIONS[name].closesSockets ? [arn('DELETE')] : []),
     ];
   }
 
   /**
    * `execute-api:ManageConnections` on this API's stage only: POST (send a frame) for the
-   * functions that send, DELETE (close a socket) for the sweep. Nothing else, no GET.
+   * functions that send, DELETE (close a socket) for the sweep and the functions that enforce the
+   * connection cap. Nothing else, no GET.
    */
   #grantManageConnections(stageName: string): void {
     for (const [name, fn] of Object.entries(this.functions)) {

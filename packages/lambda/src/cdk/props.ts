@@ -114,6 +114,37 @@ export interface PresenceApiProps {
    */
   readonly sweepAnnounceAfter?: number;
   /**
+   * Most connections one user holds (`PRESENCE_MAX_CONNECTIONS_PER_USER`); a new one beyond it
+   * closes the user's least recently seen connection.
+   * @default 20
+   */
+  readonly maxConnectionsPerUser?: number;
+  /**
+   * Heartbeat and update-presence frames each connection may send (`PRESENCE_FRAME_RATE_PER_SECOND`,
+   * `PRESENCE_FRAME_RATE_BURST`): a token bucket kept in Redis; an excess frame changes nothing and
+   * is answered with a `rate_limited` error frame. `burst` defaults to 10 or one second's worth.
+   * @default - no limit (stage throttling still bounds the whole API)
+   */
+  readonly frameRateLimit?: { readonly perSecond: number; readonly burst?: number };
+  /**
+   * An update whose frame every recipient already holds is not sent, but a frame is sent again at
+   * least this often per user (`PRESENCE_FRAME_REFRESH_SECONDS`); `0` sends every update.
+   * @default 600
+   */
+  readonly frameRefreshSeconds?: number;
+  /**
+   * Days the last activity of a user who went offline is kept for `lastSeenAt`
+   * (`PRESENCE_LAST_SEEN_DAYS`); `0` turns last seen off.
+   * @default 30
+   */
+  readonly lastSeenDays?: number;
+  /**
+   * `lastSeenAt` is rounded down to a multiple of this many seconds, so that exact activity cannot
+   * be inferred (`PRESENCE_LAST_SEEN_GRANULARITY_SECONDS`).
+   * @default 300
+   */
+  readonly lastSeenGranularitySeconds?: number;
+  /**
    * How the functions send frames (`GATEWAY_TRANSPORT`); `'signed-http'` is opt-in.
    * @default 'sdk'
    */

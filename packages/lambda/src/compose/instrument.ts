@@ -8,7 +8,7 @@ import {
 import type { Tracing } from '../aws/index.js';
 import type { TokenVerifier } from '../edge/index.js';
 import { currentRecorder, recordGateway, recordGatewayOutage, recordPortCall } from './metrics.js';
-import { graphVia, type PortCall, storeVia } from './ports.js';
+import { graphVia, type PortCall, shapeOf, storeVia } from './ports.js';
 
 /** A port call timed, counted and traced as `<port>.<method>`. */
 function measured<P>(port: 'store' | 'graph', target: P, tracing: Tracing): PortCall<P> {
@@ -30,7 +30,7 @@ function measured<P>(port: 'store' | 'graph', target: P, tracing: Tracing): Port
 
 /** The store with `StoreLatency` / `StoreErrors` and a subsegment per call. */
 export function instrumentStore(store: PresenceStore, tracing: Tracing): PresenceStore {
-  return storeVia(measured('store', store, tracing), store.close?.bind(store));
+  return storeVia(measured('store', store, tracing), shapeOf(store));
 }
 
 /** The graph with `GraphLatency` / `GraphErrors` and a subsegment per call. */

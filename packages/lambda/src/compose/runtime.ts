@@ -31,7 +31,7 @@ import {
   instrumentVerifier,
 } from './instrument.js';
 import { createObserver } from './observer.js';
-import { graphVia, storeVia } from './ports.js';
+import { graphVia, STORE_WRITE_DEADLINE_MS, storeVia } from './ports.js';
 
 /**
  * The configuration a runtime is built from: every group for a process hosting all handlers
@@ -172,8 +172,13 @@ export function composeRuntime(
       send: absent('@connections notifier (WEBSOCKET_CALLBACK_URL)'),
       close: absent('@connections notifier (WEBSOCKET_CALLBACK_URL)'),
     },
-    ...(overrides.clock === undefined ? {} : { clock: overrides.clock }),
-    ...(presence === undefined ? {} : { timeoutMs: presence.timeoutSeconds * 1000 }),
+    ...(overrides.clock === undefined
+      ? // Deadlines are compared with the store's own clock: only a real clock can carry them.
+        builtStore === undefined || overrides.store !== undefined
+        ? {}
+        : { storeTimeoutMs: STORE_WRITE_DEADLINE_MS }
+      : { clock: overrides.clock }),
+    ...(presence === undefined ? {} : serviceOptionsOf(presence)),
     ...(config.sweep === undefined
       ? {}
       : {
@@ -208,6 +213,17 @@ export function composeRuntime(
       ]).then(() => undefined);
       return closed;
     },
+  };
+}
+
+/** The service options the `presence` group sets. */
+function serviceOptionsOf(presence: PresenceConfig['presence']): Partial<PresenceServiceOptions> {
+  return {
+    timeoutMs: presence.timeoutSeconds * 1000,
+    maxConnectionsPerUser: presence.maxConnectionsPerUser,
+    frameRefreshMs: presence.frameRefreshSeconds * 1000,
+    lastSeenGranularityMs: presence.lastSeenGranularitySeconds * 1000,
+    ...(presence.frameRateLimit === undefined ? {} : { frameRateLimit: presence.frameRateLimit }),
   };
 }
 

@@ -15,10 +15,12 @@ import { secretsOf } from './secrets.js';
 /** Longest a store call may take before it counts as an outage (covers a cluster that cannot connect). */
 const STORE_CALL_TIMEOUT_MS = 3000;
 
+const DAY_MS = 86_400_000;
+
 /** The store options for a config and an AUTH token. Exported for tests. */
 export function redisStoreOptions(
   redis: RedisConfig,
-  timeoutSeconds: number,
+  presence: Pick<PresenceConfig['presence'], 'timeoutSeconds' | 'lastSeenDays'>,
   authToken: string | undefined,
 ): RedisPresenceStoreOptions {
   const url = new URL(redis.url);
@@ -32,7 +34,8 @@ export function redisStoreOptions(
   const common = {
     keyPrefix: redis.keyPrefix,
     // The TTL safety net outlives three timeouts, so a live user never expires between heartbeats.
-    ttlMs: 3 * timeoutSeconds * 1000,
+    ttlMs: 3 * presence.timeoutSeconds * 1000,
+    lastSeenRetentionMs: presence.lastSeenDays * DAY_MS,
   };
   // Fail fast when Redis is down (a Lambda must answer 503, not wait out its timeout) and keep
   // reconnecting for later invocations of the same container.
@@ -83,10 +86,7 @@ export function redisStore(
       arn === undefined
         ? undefined
         : redisAuthTokenOf(await readSecret(secretsOf(deps.secrets), arn, fresh), arn);
-    return watched(
-      new RedisPresenceStore(redisStoreOptions(redis, presence.timeoutSeconds, token)),
-      deps.logger,
-    );
+    return watched(new RedisPresenceStore(redisStoreOptions(redis, presence, token)), deps.logger);
   });
   const policy: RotationPolicy = {
     backend: 'redis',
@@ -96,10 +96,18 @@ export function redisStore(
       new StoreUnavailableError('Redis credentials could not be read', { cause }),
     logger: deps.logger,
   };
+  // The durable ports' synchronous facts come from the options alone: a store that is not built
+  // (no client, nothing connects) answers them as the built one will.
+  const shape = new RedisPresenceStore(redisStoreOptions(redis, presence, undefined));
   return storeVia(
     (method, run) => withRotation(holder, (store) => deadline(method, run(store)), policy),
-    async () => {
-      await holder.built()?.close();
+    {
+      close: async () => {
+        await holder.built()?.close();
+      },
+      outbox: true,
+      markers: { partitions: shape.partitions, partitionOf: (id) => shape.partitionOf(id) },
+      lastSeen: { lastSeenRetentionMs: shape.lastSeenRetentionMs },
     },
   );
 }

@@ -16,19 +16,77 @@ import {
 
 // One zod schema per concern. Each parses the whole environment, keeps its own variables and
 // transforms them into its part of the runtime configuration: no cast, no second pass.
-// Later concerns (the frame rate limit, last-seen, the friend cache, activity history) get a group
-// of their own here, and a line in `GROUPS` below.
+// A later concern (the friend cache, activity history) gets a group of its own here, and a line in
+// `GROUP_SHAPE` (config/index.ts) and in the manifest's `CONFIG_GROUP_NAMES`.
 
 /** Log levels, least to most severe. */
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 
-/** `presence`: the timeout every store write and the service share. */
+/** A positive decimal number (`0.5`, `10`), at most `max`. */
+const rate = (max: number) =>
+  z
+    .string()
+    .regex(/^\d+(\.\d+)?$/, `must be a number above 0 and at most ${max}`)
+    .transform(Number)
+    .pipe(
+      z
+        .number()
+        .gt(0, `must be a number above 0 and at most ${max}`)
+        .max(max, `must be a number above 0 and at most ${max}`),
+    );
+
+/**
+ * `presence`: what every function holding the store shares: the timeout, the limits the store
+ * enforces in its writes (connections per user, the frame rate), the skip rule's refresh window and
+ * last seen (kept by the store when a user goes offline, read by `GET /presence`).
+ */
 export const presenceGroup = z
   .object({
     /** A user is offline after this long without a heartbeat or update. */
     PRESENCE_TIMEOUT_SECONDS: integer(10, 86_400).default(180),
+    /** Most connections one user holds; a new one beyond it closes the least recently seen. */
+    PRESENCE_MAX_CONNECTIONS_PER_USER: integer(1, 1000).default(20),
+    /** Heartbeat and update-presence frames per second per connection (token bucket); unset: no limit. */
+    PRESENCE_FRAME_RATE_PER_SECOND: rate(1000).optional(),
+    /** Frames a connection may send at once after a quiet period. Needs the rate. */
+    PRESENCE_FRAME_RATE_BURST: integer(1, 10_000).optional(),
+    /** An unchanged page is sent again at least this often per user; 0 sends every update. */
+    PRESENCE_FRAME_REFRESH_SECONDS: integer(0, 86_400).default(600),
+    /** Days the last activity of a user who went offline is kept for `lastSeenAt`; 0 turns last seen off. */
+    PRESENCE_LAST_SEEN_DAYS: integer(0, 3650).default(30),
+    /** `lastSeenAt` is rounded down to a multiple of this (privacy). */
+    PRESENCE_LAST_SEEN_GRANULARITY_SECONDS: integer(1, 86_400).default(300),
   })
-  .transform((env) => ({ timeoutSeconds: env.PRESENCE_TIMEOUT_SECONDS }));
+  .superRefine((env, ctx) => {
+    if (
+      env.PRESENCE_FRAME_RATE_BURST !== undefined &&
+      env.PRESENCE_FRAME_RATE_PER_SECOND === undefined
+    ) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['PRESENCE_FRAME_RATE_BURST'],
+        message: 'is set without PRESENCE_FRAME_RATE_PER_SECOND (the burst of which rate?)',
+      });
+    }
+  })
+  .transform((env) => ({
+    timeoutSeconds: env.PRESENCE_TIMEOUT_SECONDS,
+    maxConnectionsPerUser: env.PRESENCE_MAX_CONNECTIONS_PER_USER,
+    // The burst defaults to ten frames or one second's worth, whichever is more: a tab switch
+    // storm passes, a flood does not.
+    frameRateLimit:
+      env.PRESENCE_FRAME_RATE_PER_SECOND === undefined
+        ? undefined
+        : {
+            perSecond: env.PRESENCE_FRAME_RATE_PER_SECOND,
+            burst:
+              env.PRESENCE_FRAME_RATE_BURST ??
+              Math.max(10, Math.ceil(env.PRESENCE_FRAME_RATE_PER_SECOND)),
+          },
+    frameRefreshSeconds: env.PRESENCE_FRAME_REFRESH_SECONDS,
+    lastSeenDays: env.PRESENCE_LAST_SEEN_DAYS,
+    lastSeenGranularitySeconds: env.PRESENCE_LAST_SEEN_GRANULARITY_SECONDS,
+  }));
 
 /** `sweep`: the timeout sweep's batch and round sizes. */
 export const sweepGroup = z

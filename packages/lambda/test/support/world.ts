@@ -11,6 +11,7 @@ import {
   parseConfig,
   type RuntimeOverrides,
 } from '../../src/index.js';
+import { lambdaContext, scheduledEvent } from './fixtures.js';
 import { GatewayStub } from './gateway-stub.js';
 import { DATABASE_URL, freshDatabase, freshPrefix, inspectionStore, REDIS_URL } from './infra.js';
 import { TestIssuer } from './jwks.js';
@@ -37,6 +38,12 @@ export interface World {
   readonly logs: LogLine[];
   /** A store on the same Redis prefix, to look at what the handlers wrote. */
   readonly store: RedisPresenceStore;
+  /**
+   * Moves the clock `ms` forward as a deployment lives it: the timeout schedule runs every minute
+   * on the way (not at the end: the test runs the sweep it looks at). A jump past the timeout with
+   * no sweep would be an outage, and the sweep would rightly hold its cutoff.
+   */
+  elapse(ms: number): Promise<void>;
   /** A runtime and handlers over the same backends with other settings (closed by `close`). */
   variant(
     env: Record<string, string | undefined>,
@@ -82,16 +89,36 @@ export async function createWorld(label: string): Promise<World> {
     logger,
   });
   const store = inspectionStore(prefix);
+  // A deployment that has been running: its sweep markers exist (a fresh prefix would otherwise
+  // read as a Redis that lost its data) and the last schedule ran a minute ago.
+  const marks = await store.markSweep(clock.now() - 60_000, 120_000);
+  await store.markReconciled(
+    marks.map((mark) => ({ partition: mark.partition, epoch: mark.epoch, next: store.partitions })),
+  );
   const variants: PresenceRuntime[] = [];
+  const handlers = createHandlers(runtime);
   return {
     env,
     runtime,
-    handlers: createHandlers(runtime),
+    handlers,
     gateway,
     issuer,
     clock,
     logs,
     store,
+    async elapse(ms) {
+      const SCHEDULE_MS = 60_000;
+      let left = ms;
+      while (left > SCHEDULE_MS) {
+        clock.advance(SCHEDULE_MS);
+        left -= SCHEDULE_MS;
+        await handlers.timeout(
+          scheduledEvent(),
+          lambdaContext(() => 60_000),
+        );
+      }
+      clock.advance(left);
+    },
     variant(changes, overrides = {}) {
       const merged: Record<string, string | undefined> = {
         ...env,
