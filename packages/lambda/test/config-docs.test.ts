@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { GROUP_VARIABLES } from '../src/index.js';
+import { GROUP_VARIABLES, PRESENCE_METRICS } from '../src/index.js';
 
 // docs/operations.md is the deployers' configuration reference: its table must name every variable
 // the functions read, in its group, and nothing else. The Lambda-provided `aws` group is set by the
@@ -44,5 +44,16 @@ describe('docs/operations.md configuration reference', () => {
     const known = read();
     const unknown = documented().filter((entry) => !known.includes(entry));
     expect(unknown, 'table rows the configuration schemas do not read').toEqual([]);
+  });
+});
+
+describe('docs/operations.md metrics', () => {
+  it('has a row for every metric the functions emit', () => {
+    const start = operations.indexOf('\n## Metrics\n');
+    const section = operations.slice(start, operations.indexOf('\n## ', start + 1));
+    const missing = Object.values(PRESENCE_METRICS).filter(
+      (name) => !section.includes(`| \`${name}\` |`),
+    );
+    expect(missing, 'metrics the functions emit that the table does not name').toEqual([]);
   });
 });
