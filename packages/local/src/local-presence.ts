@@ -336,6 +336,7 @@ export async function startLocalPresence(
   let config: PresenceConfig;
   let presenceHandlers: PresenceHandlers;
   let graphListener: GraphChangeListener | undefined;
+  let builtRuntime: PresenceRuntime | undefined;
   let localNotifier: LocalNotifier | undefined;
   try {
     issuer = await createLocalIssuer({ issuer: url, keyFile: options.keyFile ?? false });
@@ -393,6 +394,7 @@ export async function startLocalPresence(
       ...(options.clock === undefined ? {} : { clock: options.clock }),
       ...(friendCache === undefined ? {} : { friendCache }),
     });
+    builtRuntime = runtime;
     presenceHandlers = createHandlers(runtime);
     resolveHandlers(presenceHandlers as unknown as GatewayHandlers);
     if (listen !== false && databaseUrl !== undefined) {
@@ -419,6 +421,8 @@ export async function startLocalPresence(
   } catch (error) {
     rejectHandlers(error);
     await graphListener?.close();
+    // The runtime connects nothing until used; close what it may have opened all the same.
+    await builtRuntime?.close();
     localNotifier?.destroy();
     await new Promise<void>((resolve) => server.close(() => resolve()));
     throw error;

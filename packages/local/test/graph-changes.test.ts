@@ -1,6 +1,8 @@
 import { randomBytes } from 'node:crypto';
+import type { AddressInfo } from 'node:net';
+import { createServer } from 'node:net';
 import type { FriendGraphSeed } from '@presence/core';
-import { ConfigError } from '@presence/core';
+import { ConfigError, PresenceError } from '@presence/core';
 import { changeTriggersSql, createPool } from '@presence/postgres';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type LocalPresence, startLocalPresence } from '../src/index.js';
@@ -141,6 +143,23 @@ describe.skipIf(problem !== undefined)(
 );
 
 describe('listenGraphChanges', () => {
+  it('fails the start when the database cannot be listened to', async () => {
+    const server = createServer();
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as AddressInfo;
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+    await expect(
+      startLocalPresence({
+        port: 0,
+        databaseUrl: `postgres://postgres@127.0.0.1:${port}/test`,
+        listenGraphChanges: true,
+        env: { LOG_LEVEL: 'error' },
+      }),
+    ).rejects.toSatisfy(
+      (error) => PresenceError.isInstance(error) && error.code === 'graph_unavailable',
+    );
+  });
+
   it('needs a database URL', async () => {
     await expect(startLocalPresence({ port: 0, listenGraphChanges: true })).rejects.toSatisfy(
       (error) => ConfigError.isInstance(error) && /databaseUrl/.test((error as Error).message),
