@@ -42,8 +42,7 @@ Options:
 
 Environment passed to the handlers as on Lambda: REDIS_URL, REDIS_KEY_PREFIX, REDIS_CLUSTER, DATABASE_URL,
 DB_SCHEMA, DB_SSL, PRESENCE_SWEEP_BATCH_SIZE, LOG_LEVEL, GATEWAY_TRANSPORT (sdk | signed-http: how the handlers
-call this server's @connections endpoint with --delivery http), PRESENCE_FRIEND_CACHE_SECONDS. PRESENCE_LOCAL_HOME
-moves the key directory.
+call this server's @connections endpoint with --delivery http). PRESENCE_LOCAL_HOME moves the key directory.
 `;
 
 const PASSED_ENV = [
