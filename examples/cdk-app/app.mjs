@@ -16,6 +16,7 @@ import {
   aws_cloudwatch_actions as actions,
   aws_cognito as cognito,
   aws_ec2 as ec2,
+  aws_events as events,
   Stack,
   aws_secretsmanager as secretsmanager,
   aws_sns as sns,
@@ -75,6 +76,13 @@ export function buildApp(props) {
     app.node.tryGetContext('dbSecurityGroupId') ?? 'sg-0123456789abcdef0',
   );
 
+  // The user service's EventBridge bus: it puts FriendshipChanged and SharingSettingsChanged there.
+  const userEvents = events.EventBus.fromEventBusName(
+    stack,
+    'UserServiceEvents',
+    app.node.tryGetContext('userEventBusName') ?? 'user-service',
+  );
+
   // On-call: every alarm of the construct notifies this topic (subscribe a pager or a chat hook).
   const onCall = new sns.Topic(stack, 'PresenceAlarms', {
     displayName: 'Presence API alarms',
@@ -102,6 +110,9 @@ export function buildApp(props) {
     throttlingBurstLimit: 2000,
     secretsManagerEndpoint: true,
     alarmActions: [new actions.SnsAction(onCall)],
+    // Friend lists cached 5 minutes in Redis; the user service's events make a change apply at once.
+    friendCacheSeconds: 300,
+    graphChanges: { eventBus: userEvents, source: 'com.example.users' },
   });
 
   // A secret imported by name has an ARN ending in a random suffix the stack cannot know, so
@@ -112,6 +123,7 @@ export function buildApp(props) {
     'timeout',
     'get-presence',
     'get-user-presence',
+    'graph-changed',
   ]) {
     Validations.of(presence.functions[name]).acknowledge({
       id: `AwsSolutions::AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:secretsmanager:${region}:${stack.account}:secret:user-service/postgres-??????]`,

@@ -61,10 +61,12 @@ describe('examples/cdk-app', () => {
     expect(count('AWS::ApiGatewayV2::Route')).toBe(7);
     expect(count('AWS::ApiGatewayV2::Authorizer')).toBe(1);
     expect(count('AWS::ApiGateway::RestApi')).toBe(0);
-    expect(count('AWS::Lambda::Function')).toBe(9);
+    expect(count('AWS::Lambda::Function')).toBe(10);
     expect(count('AWS::ElastiCache::ReplicationGroup')).toBe(1);
     expect(count('AWS::SecretsManager::Secret')).toBe(1);
-    expect(count('AWS::Events::Rule')).toBe(1);
+    // The sweep schedule and the user service's graph changes (with their dead-letter queue).
+    expect(count('AWS::Events::Rule')).toBe(2);
+    expect(count('AWS::SQS::Queue')).toBe(1);
     expect(count('AWS::EC2::VPC')).toBe(1);
     expect(count('AWS::EC2::VPCEndpoint')).toBe(1);
     expect(count('AWS::CloudWatch::Dashboard')).toBe(1);

@@ -16,6 +16,7 @@ export const CONFIG_GROUP_NAMES = [
   'identity',
   'gateway',
   'cors',
+  'friendCache',
 ] as const;
 
 /** A group of environment variables, one per concern (see `config/`). */
@@ -38,7 +39,9 @@ export interface FunctionManifest {
 /**
  * The functions, named like their bundles in `dist/functions/<name>`. Ports follow the groups:
  * `redis` → the presence store, `database` → the friend graph, `gateway` → the `@connections`
- * notifier, `identity` → the token verifier.
+ * notifier, `identity` → the token verifier, `friendCache` → the Redis friend-list cache in front
+ * of the graph (when `PRESENCE_FRIEND_CACHE_SECONDS` > 0). `get-presence` has no `friendCache`: it
+ * reads friends with their profiles, which are never cached.
  */
 export const PRESENCE_FUNCTIONS = {
   // Verifies the JWT only (JWKS over HTTPS): no store, no database, no gateway.
@@ -69,7 +72,7 @@ export const PRESENCE_FUNCTIONS = {
   },
   'update-presence': {
     op: 'update-presence',
-    groups: { presence: true, redis: true, database: true, gateway: true },
+    groups: { presence: true, redis: true, database: true, gateway: true, friendCache: true },
     postsFrames: true,
     closesSockets: true,
     description: 'WebSocket update-presence route',
@@ -77,7 +80,7 @@ export const PRESENCE_FUNCTIONS = {
   // The last connection going away notifies the user's online friends.
   disconnect: {
     op: 'disconnect',
-    groups: { presence: true, redis: true, database: true, gateway: true },
+    groups: { presence: true, redis: true, database: true, gateway: true, friendCache: true },
     postsFrames: true,
     closesSockets: false,
     description: 'WebSocket $disconnect',
@@ -93,7 +96,14 @@ export const PRESENCE_FUNCTIONS = {
   // The sweep notifies friends and closes the stale sockets it finds (DeleteConnection).
   timeout: {
     op: 'timeout',
-    groups: { presence: true, sweep: true, redis: true, database: true, gateway: true },
+    groups: {
+      presence: true,
+      sweep: true,
+      redis: true,
+      database: true,
+      gateway: true,
+      friendCache: true,
+    },
     postsFrames: true,
     closesSockets: true,
     description: 'scheduled timeout sweep',
@@ -107,10 +117,26 @@ export const PRESENCE_FUNCTIONS = {
   },
   'get-user-presence': {
     op: 'get-user-presence',
-    groups: { presence: true, redis: true, database: true, identity: true, cors: true },
+    groups: {
+      presence: true,
+      redis: true,
+      database: true,
+      identity: true,
+      cors: true,
+      friendCache: true,
+    },
     postsFrames: false,
     closesSockets: false,
     description: 'GET /presence/{userId}',
+  },
+  // The user service's friend-graph changes (EventBridge): forgets the friend cache's entries of
+  // the users and tells ex-friends' connections at once (a presence-timeout for each other).
+  'graph-changed': {
+    op: 'graph-changed',
+    groups: { presence: true, redis: true, database: true, gateway: true, friendCache: true },
+    postsFrames: true,
+    closesSockets: false,
+    description: 'friend-graph changes from the user service (EventBridge)',
   },
 } as const satisfies Record<string, FunctionManifest>;
 

@@ -92,6 +92,15 @@ describe('one function, one bundle (read from each bundle metafile)', () => {
     },
   );
 
+  it.each(PRESENCE_FUNCTION_NAMES)(
+    '%s holds the Redis friend cache builder only when it has the friendCache group',
+    (name) => {
+      const inputs = Object.values(metafileOf(name).outputs).flatMap((o) => Object.keys(o.inputs));
+      const cache = inputs.some((input) => input.endsWith('src/compose/friend-cache.ts'));
+      expect(cache).toBe(usesGroup(name, 'friendCache'));
+    },
+  );
+
   it('is minified', () => {
     const source = readFileSync(join(functionsDir, 'authorizer', 'index.mjs'), 'utf8');
     // Minified output puts thousands of characters on a line; the unminified build had ~80.

@@ -73,7 +73,8 @@ const expectExplained = (acknowledged: Violation[]) => {
   }
 };
 
-describe('cdk-nag AwsSolutions', () => {
+// Each test synthesizes a whole app with the pack; the first also pays for loading it.
+describe('cdk-nag AwsSolutions', { timeout: 60_000 }, () => {
   it('passes with the default props (HTTP API): no unacknowledged finding, every acknowledgement explained', () => {
     const report = synthWithNag(() => ({}));
     expect(report.violations).toEqual([]);

@@ -40,7 +40,7 @@ const resources = () =>
 
 describe('Lambda functions', () => {
   it('creates the nine functions on Node.js 24, ARM64, from their own bundles', () => {
-    template.resourceCountIs('AWS::Lambda::Function', 9);
+    template.resourceCountIs('AWS::Lambda::Function', PRESENCE_FUNCTION_NAMES.length);
     expect(Object.keys(api.functions).sort()).toEqual([...PRESENCE_FUNCTION_NAMES].sort());
     const assets = new Set<string>();
     for (const name of PRESENCE_FUNCTION_NAMES) {
@@ -54,7 +54,7 @@ describe('Lambda functions', () => {
       assets.add((props?.Code as { S3Key: string }).S3Key);
     }
     // Nine different assets: one bundle per function, not one bundle nine times.
-    expect(assets.size).toBe(9);
+    expect(assets.size).toBe(PRESENCE_FUNCTION_NAMES.length);
   });
 
   it('gives functions 512 MB and 10 s, the sweep 60 s', () => {
@@ -99,7 +99,11 @@ describe('Lambda functions', () => {
       TracingConfig: Match.absent(),
     });
     // 9 function log groups + WebSocket and REST access logs.
-    template.resourcePropertiesCountIs('AWS::Logs::LogGroup', { RetentionInDays: 30 }, 11);
+    template.resourcePropertiesCountIs(
+      'AWS::Logs::LogGroup',
+      { RetentionInDays: 30 },
+      PRESENCE_FUNCTION_NAMES.length + 2,
+    );
   });
 });
 
@@ -317,7 +321,14 @@ describe('permissions follow the manifest', () => {
         actionsOf(s).some((a) => a.startsWith('execute-api:')),
       );
       const expected = [
-        ...(['heartbeat', 'update-presence', 'disconnect', 'default', 'timeout'].includes(name)
+        ...([
+          'heartbeat',
+          'update-presence',
+          'disconnect',
+          'default',
+          'timeout',
+          'graph-changed',
+        ].includes(name)
           ? [connectionsArn('POST')]
           : []),
         // The sweep closes stale sockets; connect, heartbeat and update close those over the cap.
@@ -399,7 +410,8 @@ describe('alarms and dashboard (on by default)', () => {
   it('alarms on throttles of all nine functions in one expression', () => {
     const [throttles] = alarmOn('Throttles');
     expect(throttles).toBeDefined();
-    expect((throttles?.Metrics as unknown[]).length).toBe(10); // nine metrics + the sum
+    // one metric per function + the sum
+    expect((throttles?.Metrics as unknown[]).length).toBe(PRESENCE_FUNCTION_NAMES.length + 1);
   });
 
   it('alarms on the sweep failing, falling behind and stopping', () => {

@@ -82,6 +82,7 @@ describe('parseConfig', () => {
       gateway: { callbackUrl: minimal.WEBSOCKET_CALLBACK_URL, transport: 'sdk' },
       cors: { allowedOrigins: [] },
       aws: { region: 'us-east-1' },
+      friendCache: { ttlSeconds: 0 },
     });
     expect(Object.isFrozen(config)).toBe(true);
   });
@@ -119,6 +120,7 @@ describe('parseConfig', () => {
         'https://chat.example.com, chrome-extension://abcdefghijklmnopabcdefghijklmnop,http://localhost:4200',
       WEBSOCKET_CALLBACK_URL: 'https://a1b2c3d4e5.execute-api.us-east-1.amazonaws.com/prod/',
       GATEWAY_TRANSPORT: 'signed-http',
+      PRESENCE_FRIEND_CACHE_SECONDS: '300',
     } satisfies PresenceEnv);
     expect(config).toMatchObject({
       presence: {
@@ -164,6 +166,7 @@ describe('parseConfig', () => {
         callbackUrl: 'https://a1b2c3d4e5.execute-api.us-east-1.amazonaws.com/prod',
         transport: 'signed-http',
       },
+      friendCache: { ttlSeconds: 300 },
     });
   });
 
@@ -332,6 +335,15 @@ describe('parseConfig', () => {
       { WEBSOCKET_CALLBACK_URL: 'http://a1b2c3d4e5.execute-api.us-east-1.amazonaws.com/prod' },
       'WEBSOCKET_CALLBACK_URL',
     ],
+    [
+      { PRESENCE_FRIEND_CACHE_SECONDS: '3601' },
+      'PRESENCE_FRIEND_CACHE_SECONDS must be a whole number from 0 to 3600',
+    ],
+    [
+      { PRESENCE_FRIEND_CACHE_SECONDS: '-1' },
+      'PRESENCE_FRIEND_CACHE_SECONDS must be a whole number from 0 to 3600',
+    ],
+    [{ PRESENCE_FRIEND_CACHE_SECONDS: '1.5' }, 'PRESENCE_FRIEND_CACHE_SECONDS'],
   ])('refuses %j', (changes, expected) => {
     expect(problemsOf({ ...minimal, ...changes })).toContain(expected);
   });
@@ -385,6 +397,13 @@ describe('parseFunctionConfig: one function reads only its own groups', () => {
     }
     expect(variablesOfFunction('default')).not.toContain('REDIS_URL');
     expect(variablesOfFunction('authorizer')).not.toContain('WEBSOCKET_CALLBACK_URL');
+    // The friend cache goes to the functions whose graph reads it serves, and to graph-changed.
+    const withCache = PRESENCE_FUNCTION_NAMES.filter((name) =>
+      variablesOfFunction(name).includes('PRESENCE_FRIEND_CACHE_SECONDS'),
+    );
+    expect(withCache.sort()).toEqual(
+      ['disconnect', 'get-user-presence', 'graph-changed', 'timeout', 'update-presence'].sort(),
+    );
   });
 
   it('types each function environment: a misspelt or foreign variable does not compile', () => {

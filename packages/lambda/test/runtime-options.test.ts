@@ -1,6 +1,6 @@
 import { ConfigError } from '@presence/core';
 import { describe, expect, it } from 'vitest';
-import { pgSsl, redisStoreOptions } from '../src/compose/index.js';
+import { pgSsl, redisFriendCacheOptions, redisStoreOptions } from '../src/compose/index.js';
 import { databaseSecretOf, parseFunctionConfig, redisAuthTokenOf } from '../src/index.js';
 
 const redisOf = (env: Record<string, string>) =>
@@ -66,6 +66,35 @@ describe('redisStoreOptions', () => {
       looked.push(error, address),
     );
     expect(looked).toEqual([null, 'node-1.cache.amazonaws.com']);
+  });
+});
+
+describe('redisFriendCacheOptions: the store Redis, settings and all', () => {
+  it('takes the URL, credentials, timeouts and key prefix of the store, and nothing of its TTLs', () => {
+    const options = redisFriendCacheOptions(
+      redisOf({ REDIS_URL: 'redis://default:s3cret@cache.internal:6380', REDIS_KEY_PREFIX: 'p1' }),
+      undefined,
+    );
+    expect(options).toMatchObject({
+      url: 'redis://default:s3cret@cache.internal:6380',
+      keyPrefix: 'p1',
+      redisOptions: { username: 'default', password: 's3cret', commandTimeout: 2000 },
+    });
+    expect(options).not.toHaveProperty('ttlMs');
+    expect(options).not.toHaveProperty('clusterNodes');
+  });
+
+  it('uses the AUTH token from the secret, TLS, and the cluster seed like the store', () => {
+    const redis = redisOf({
+      REDIS_URL: 'rediss://clustercfg.presence.abc123.use1.cache.amazonaws.com:6379',
+      REDIS_CLUSTER: 'true',
+    });
+    const cache = redisFriendCacheOptions(redis, 'token');
+    const store = redisStoreOptions(redis, { timeoutSeconds: 180, lastSeenDays: 30 }, 'token');
+    expect(cache.url).toBeUndefined();
+    expect(cache.clusterNodes).toEqual(store.clusterNodes);
+    expect(cache.clusterOptions?.redisOptions).toMatchObject({ tls: {}, password: 'token' });
+    expect(cache.clusterOptions?.dnsLookup).toBeTypeOf('function');
   });
 });
 

@@ -33,6 +33,12 @@ Options:
                                  sockets, or over HTTP @connections as on AWS     (default inproc)
   --dev-endpoints                serve GET /dev/token/{userId} and GET /dev/users with a real database too
                                  (on by default with the demo graph only; loopback Host headers only)
+  --friend-cache-seconds <n>     serve friends and sharing settings from a cache for n s (Redis with
+                                 --redis-url, else memory); 0 turns it off (env PRESENCE_FRIEND_CACHE_SECONDS, default 0)
+  --listen-graph-changes         LISTEN on --database-url for the user service's friend-graph changes
+                                 (the triggers of @presence/postgres changeTriggersSql) and run the
+                                 graph-changed handler for each: cache entries forgotten, ex-friends told
+  --graph-change-channel <name>  NOTIFY channel of the triggers                   (default presence_friend_graph)
   --expires-in-seconds <n>       token lifetime for \`token\`                     (default 43200)
   -h, --help                     show this help
 
@@ -60,6 +66,7 @@ const PASSED_ENV = [
   'PRESENCE_LAST_SEEN_GRANULARITY_SECONDS',
   'LOG_LEVEL',
   'GATEWAY_TRANSPORT',
+  'PRESENCE_FRIEND_CACHE_SECONDS',
 ] as const;
 
 class UsageError extends Error {}
@@ -103,6 +110,9 @@ function parse(argv: readonly string[]) {
       'expires-in-seconds': { type: 'string' },
       delivery: { type: 'string' },
       'dev-endpoints': { type: 'boolean' },
+      'friend-cache-seconds': { type: 'string' },
+      'listen-graph-changes': { type: 'boolean' },
+      'graph-change-channel': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -116,6 +126,7 @@ function banner(
   timeoutSeconds: number,
   redisUrl?: string,
   databaseUrl?: string,
+  friendCacheSeconds = 0,
 ): string {
   const users = seed.users.map((u) => u.userId);
   const store =
@@ -142,6 +153,7 @@ function banner(
     `  Store         ${store}`,
     `  Friend graph  ${graph}`,
     `  Timeout       ${timeoutSeconds} s, sweep ${sweepSeconds > 0 ? `every ${sweepSeconds} s` : 'disabled'}`,
+    `  Friend cache  ${friendCacheSeconds > 0 ? `${friendCacheSeconds} s` : 'off'}; graph changes ${local.listeningGraphChanges ? 'from PostgreSQL NOTIFY' : 'not listened to'}`,
     `  Tokens        presence-local token ${example}${local.port === 3000 ? '' : ` --port ${local.port}`}${local.devEndpoints ? `   (or GET ${local.url}/dev/token/${example}, dev only)` : ''}`,
     local.devEndpoints
       ? `  Dev endpoints GET /dev/token/{userId}, GET /dev/users (loopback Host only)`
@@ -170,6 +182,14 @@ async function start(values: ReturnType<typeof parse>['values']): Promise<void> 
   if (delivery !== 'inproc' && delivery !== 'http') {
     throw new UsageError(`--delivery must be inproc or http, got "${delivery}"`);
   }
+  const friendCacheSeconds = integer(values['friend-cache-seconds'], 'friend-cache-seconds', 0);
+  const channel = values['graph-change-channel'];
+  if (channel !== undefined && values['listen-graph-changes'] !== true) {
+    throw new UsageError('--graph-change-channel needs --listen-graph-changes');
+  }
+  if (values['listen-graph-changes'] === true && databaseUrl === undefined) {
+    throw new UsageError('--listen-graph-changes needs --database-url (or DATABASE_URL)');
+  }
   const corsOrigins = values['cors-origin']
     ?.flatMap((o) => o.split(','))
     .map((o) => o.trim())
@@ -184,6 +204,10 @@ async function start(values: ReturnType<typeof parse>['values']): Promise<void> 
     keyFile: values['key-file'] ?? defaultKeyFile(),
     delivery,
     ...(values['dev-endpoints'] === true ? { devEndpoints: true } : {}),
+    ...(friendCacheSeconds === undefined ? {} : { friendCacheSeconds }),
+    ...(values['listen-graph-changes'] === true
+      ? { listenGraphChanges: channel === undefined ? true : { channel } }
+      : {}),
     ...(redisUrl === undefined ? {} : { redisUrl }),
     ...(databaseUrl === undefined ? {} : { databaseUrl }),
     ...(corsOrigins === undefined
@@ -191,7 +215,15 @@ async function start(values: ReturnType<typeof parse>['values']): Promise<void> 
       : { corsOrigins: [...DEFAULT_CORS_ORIGINS, ...corsOrigins] }),
   });
   process.stdout.write(
-    banner(local, seed, sweepIntervalSeconds, timeoutSeconds, redisUrl, databaseUrl),
+    banner(
+      local,
+      seed,
+      sweepIntervalSeconds,
+      timeoutSeconds,
+      redisUrl,
+      databaseUrl,
+      friendCacheSeconds ?? Number(env.PRESENCE_FRIEND_CACHE_SECONDS ?? 0),
+    ),
   );
 
   let stopping = false;

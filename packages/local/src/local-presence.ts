@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import {
@@ -6,6 +7,7 @@ import {
   type FriendGraph,
   type FriendGraphSeed,
   type Logger,
+  MemoryFriendCache,
   MemoryFriendGraph,
   MemoryPresenceStore,
   type PresenceStore,
@@ -15,11 +17,16 @@ import {
   createHandlers,
   createLogger,
   createRuntime,
+  FRIENDSHIP_CHANGED,
+  type GraphChangeEvent,
   type PresenceConfig,
   type PresenceEnv,
+  type PresenceHandlers,
   type PresenceRuntime,
   parseConfig,
+  SHARING_SETTINGS_CHANGED,
 } from '@presence/lambda';
+import { type GraphChangeListener, listenForGraphChanges } from '@presence/postgres';
 import { createDevEndpoints } from './dev-endpoints.js';
 import { createConnectionsEndpoint } from './gateway/connections-endpoint.js';
 import { describe } from './gateway/edge-responses.js';
@@ -111,6 +118,21 @@ export interface LocalPresenceOptions {
   readonly maxQueuedInvocations?: number;
   /** Structured logger of the gateway and the handlers. @default JSON lines on stdout at `env.LOG_LEVEL` or info */
   readonly logger?: Logger;
+  /**
+   * Seconds a user's friends and sharing settings are served from a friend cache (the store's
+   * Redis with `redisUrl`, else in memory) instead of the graph: `PRESENCE_FRIEND_CACHE_SECONDS`,
+   * as on Lambda. @default `env.PRESENCE_FRIEND_CACHE_SECONDS`, else 0 (off)
+   */
+  readonly friendCacheSeconds?: number;
+  /**
+   * `LISTEN` on the user service's database (`databaseUrl`) for the notifications of
+   * `changeTriggersSql` (`@presence/postgres`), and hand each change to the `graph-changed`
+   * handler as the user service's EventBridge event would: two ids → `FriendshipChanged`, one →
+   * `SharingSettingsChanged`. The friend cache forgets them and the connections concerned are told
+   * at once. `true` listens on the default channel (`presence_friend_graph`).
+   * @default false
+   */
+  readonly listenGraphChanges?: boolean | { readonly channel?: string };
 }
 
 /** A running local presence API. */
@@ -135,6 +157,8 @@ export interface LocalPresence {
   readonly issuer: LocalIssuer;
   /** The runtime hosting the handlers. */
   readonly runtime: PresenceRuntime;
+  /** Whether graph changes are read from PostgreSQL `NOTIFY` (`listenGraphChanges`). */
+  readonly listeningGraphChanges: boolean;
   /** Open WebSocket connections. */
   readonly connections: number;
   /** Signs an ID token for `userId` that the server accepts. */
@@ -200,6 +224,12 @@ export async function startLocalPresence(
   const redisUrl = options.redisUrl ?? env.REDIS_URL;
   const databaseUrl = options.databaseUrl ?? env.DATABASE_URL;
   const seed = options.seed ?? (await demoSeed());
+  const listen = options.listenGraphChanges ?? false;
+  if (listen !== false && databaseUrl === undefined) {
+    throw new ConfigError(
+      'listenGraphChanges needs databaseUrl: the changes are read from PostgreSQL NOTIFY',
+    );
+  }
   const logger = options.logger ?? createLogger({ level: logLevelOf(env.LOG_LEVEL) });
 
   let api: GatewayIdentity = { ...API_TEMPLATE, domainName: `${host}:${options.port ?? 3000}` };
@@ -304,6 +334,9 @@ export async function startLocalPresence(
 
   let runtime: PresenceRuntime;
   let config: PresenceConfig;
+  let presenceHandlers: PresenceHandlers;
+  let graphListener: GraphChangeListener | undefined;
+  let builtRuntime: PresenceRuntime | undefined;
   let localNotifier: LocalNotifier | undefined;
   try {
     issuer = await createLocalIssuer({ issuer: url, keyFile: options.keyFile ?? false });
@@ -324,6 +357,9 @@ export async function startLocalPresence(
       CORS_ALLOWED_ORIGINS: corsOrigins.join(','),
       // Not a Lambda function: no Embedded Metric Format lines on stdout.
       METRICS: 'off',
+      ...(options.friendCacheSeconds === undefined
+        ? {}
+        : { PRESENCE_FRIEND_CACHE_SECONDS: String(options.friendCacheSeconds) }),
     } satisfies PresenceEnv;
     config = parseConfig({ ...handlerEnv, AWS_REGION: API_TEMPLATE.region });
     localNotifier = createLocalNotifier({
@@ -346,16 +382,48 @@ export async function startLocalPresence(
         : undefined);
     const graph =
       options.graph ?? (databaseUrl === undefined ? new MemoryFriendGraph(seed) : undefined);
+    // Beside the in-memory store the friend cache is in memory too; with Redis it is the store's.
+    const friendCache =
+      config.friendCache.ttlSeconds > 0 && redisUrl === undefined
+        ? new MemoryFriendCache(options.clock === undefined ? {} : { clock: options.clock })
+        : undefined;
     runtime = createRuntime(config, {
       notifier,
       logger,
       ...(store === undefined ? {} : { store }),
       ...(graph === undefined ? {} : { graph }),
       ...(options.clock === undefined ? {} : { clock: options.clock }),
+      ...(friendCache === undefined ? {} : { friendCache }),
     });
-    resolveHandlers(createHandlers(runtime) as unknown as GatewayHandlers);
+    builtRuntime = runtime;
+    presenceHandlers = createHandlers(runtime);
+    resolveHandlers(presenceHandlers as unknown as GatewayHandlers);
+    if (listen !== false && databaseUrl !== undefined) {
+      const graphChanged = presenceHandlers.graphChanged;
+      graphListener = await listenForGraphChanges({
+        connectionString: databaseUrl,
+        ...(typeof listen === 'object' && listen.channel !== undefined
+          ? { channel: listen.channel }
+          : {}),
+        logger,
+        onChange: async (userIds) => {
+          const now = options.clock?.now() ?? Date.now();
+          // The trigger sends two ids for a friendship, one for sharing settings.
+          const changes = userIds.length === 2 ? [userIds] : userIds.map((id) => [id]);
+          for (const change of changes) await graphChanged(graphChangeEvent(change, now));
+        },
+        onReconnect: () =>
+          logger.warn(
+            { op: 'graph-listener' },
+            'graph changes committed while the listener was away were not announced: friend cache entries may live until their TTL',
+          ),
+      });
+    }
   } catch (error) {
     rejectHandlers(error);
+    await graphListener?.close();
+    // The runtime connects nothing until used; close what it may have opened all the same.
+    await builtRuntime?.close();
     localNotifier?.destroy();
     await new Promise<void>((resolve) => server.close(() => resolve()));
     throw error;
@@ -408,6 +476,7 @@ export async function startLocalPresence(
     gatewayTransport: config.gateway.transport,
     issuer: tokenIssuer,
     runtime,
+    listeningGraphChanges: graphListener !== undefined,
     get connections() {
       return gateway.size;
     },
@@ -419,11 +488,13 @@ export async function startLocalPresence(
     async settle() {
       // A sweep posts and closes sockets; their $disconnect runs land in the gateway's tasks.
       await sweeping?.catch(() => undefined);
+      await graphListener?.settle();
       await gateway.settle();
     },
     close() {
       closing ??= (async () => {
         clearInterval(timer);
+        await graphListener?.close();
         await sweeping?.catch(() => undefined);
         await gateway.close();
         await new Promise<void>((resolve) => {
@@ -435,6 +506,23 @@ export async function startLocalPresence(
       })();
       return closing;
     },
+  };
+}
+
+/** The EventBridge event the user service would put for one `NOTIFY` of `changeTriggersSql`. */
+function graphChangeEvent(userIds: readonly string[], now: number): GraphChangeEvent {
+  const [userA, userB] = userIds;
+  const friendship = userIds.length === 2;
+  return {
+    version: '0',
+    id: randomUUID(),
+    'detail-type': friendship ? FRIENDSHIP_CHANGED : SHARING_SETTINGS_CHANGED,
+    source: 'presence-local.postgres-notify',
+    account: API_TEMPLATE.accountId,
+    time: new Date(now).toISOString(),
+    region: API_TEMPLATE.region,
+    resources: [],
+    detail: friendship ? { userA, userB } : { userId: userA },
   };
 }
 

@@ -48,6 +48,9 @@ describe.skipIf(!built)('presence-local command', () => {
       '--expires-in-seconds',
       '--delivery <inproc|http>',
       '--dev-endpoints',
+      '--friend-cache-seconds',
+      '--listen-graph-changes',
+      '--graph-change-channel',
       'token <userId>',
     ]) {
       expect(run.stdout).toContain(option);
@@ -64,6 +67,13 @@ describe.skipIf(!built)('presence-local command', () => {
     const unknown = spawnSync('node', [CLI, '--nope'], { env, encoding: 'utf8' });
     expect(unknown.status).toBe(2);
     expect(unknown.stderr).toMatch(/--help/);
+    // Graph changes are read from PostgreSQL: no database, nothing to listen to.
+    const listen = spawnSync('node', [CLI, '--listen-graph-changes', '--port', '0'], {
+      env,
+      encoding: 'utf8',
+    });
+    expect(listen.status).toBe(2);
+    expect(listen.stderr).toMatch(/--listen-graph-changes needs --database-url/);
     const delivery = spawnSync('node', [CLI, '--delivery', 'carrier-pigeon'], {
       env,
       encoding: 'utf8',

@@ -27,13 +27,24 @@ export {
 export { presenceFunctionsDirectory } from './function-code.js';
 export type { PresenceFunctionOverrides } from './functions.js';
 export {
+  GRAPH_CHANGE_DELIVERY_RETRIES,
+  GRAPH_CHANGE_DETAIL_TYPES,
+  GRAPH_CHANGE_INVOKE_RETRIES,
+  GRAPH_CHANGE_MAX_AGE,
+} from './graph-changes.js';
+export {
   type CognitoIdentityOptions,
   type OidcIdentityOptions,
   PresenceIdentity,
 } from './identity.js';
 export { PresenceMonitoring, type PresenceMonitoringProps } from './monitoring.js';
 export { DEFAULT_THROTTLE, PresenceApi } from './presence-api.js';
-export type { PresenceApiProps, PresenceGatewayTransport, PresenceLogLevel } from './props.js';
+export type {
+  PresenceApiProps,
+  PresenceGatewayTransport,
+  PresenceGraphChanges,
+  PresenceLogLevel,
+} from './props.js';
 export {
   type ElastiCacheRedisOptions,
   type ExistingRedisOptions,

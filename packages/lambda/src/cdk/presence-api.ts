@@ -12,6 +12,7 @@ import {
   Names,
   Stack,
   type aws_secretsmanager as secretsmanager,
+  type aws_sqs as sqs,
   aws_events_targets as targets,
 } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
@@ -21,6 +22,7 @@ import { DEFAULT_METRICS_NAMESPACE } from '../metric-names.js';
 import { type FrontDoorBinding, PresenceFrontDoor } from './front-door.js';
 import { presenceFunctionsDirectory } from './function-code.js';
 import { createFunctions } from './functions.js';
+import { bindGraphChanges } from './graph-changes.js';
 import { PresenceMonitoring } from './monitoring.js';
 import { acknowledgeNagRules } from './nag.js';
 import type { PresenceApiProps } from './props.js';
@@ -87,6 +89,10 @@ export class PresenceApi extends Construct implements ec2.IConnectable {
   readonly metricsServiceName: string;
   /** Regional targets of the custom domains, for your DNS records. */
   readonly domainTargets: { readonly webSocket?: string; readonly rest?: string };
+  /** The rule routing the user service's graph changes to `graph-changed`. @default - none without `graphChanges` */
+  readonly graphChangesRule?: events.Rule;
+  /** Where graph changes that still fail after their retries go. @default - none without `graphChanges` */
+  readonly graphChangesDeadLetterQueue?: sqs.Queue;
 
   /** Validates `props` (throws naming every problem) and creates the resources. */
   constructor(scope: Construct, id: string, props: PresenceApiProps) {
@@ -217,6 +223,13 @@ export class PresenceApi extends Construct implements ec2.IConnectable {
       targets: [new targets.LambdaFunction(functions.timeout, { retryAttempts: 0 })],
     });
 
+    // --- Friend graph changes ---
+    if (props.graphChanges !== undefined) {
+      const graphChanges = bindGraphChanges(this, functions['graph-changed'], props.graphChanges);
+      this.graphChangesRule = graphChanges.rule;
+      this.graphChangesDeadLetterQueue = graphChanges.deadLetterQueue;
+    }
+
     // --- Observability ---
     if (props.monitoring ?? true) {
       this.monitoring = new PresenceMonitoring(this, 'Monitoring', {
@@ -276,6 +289,7 @@ export class PresenceApi extends Construct implements ec2.IConnectable {
       GATEWAY_TRANSPORT: props.gatewayTransport,
       CORS_ALLOWED_ORIGINS:
         props.allowedOrigins.length > 0 ? props.allowedOrigins.join(',') : undefined,
+      PRESENCE_FRIEND_CACHE_SECONDS: optionalString(props.friendCacheSeconds),
     };
     return env;
   }

@@ -1,4 +1,9 @@
-import type { aws_cloudwatch as cloudwatch, aws_ec2 as ec2, aws_logs as logs } from 'aws-cdk-lib';
+import type {
+  aws_cloudwatch as cloudwatch,
+  aws_ec2 as ec2,
+  aws_events as events,
+  aws_logs as logs,
+} from 'aws-cdk-lib';
 import type { PresenceFunctionName } from '../manifest.js';
 import type { PresenceDatabase } from './database.js';
 import type { PresenceDomain, PresenceFrontDoor } from './front-door.js';
@@ -229,4 +234,34 @@ export interface PresenceApiProps {
   readonly redisKeyPrefix?: string;
   /** The user service's PostgreSQL: `PresenceDatabase.direct({...})` or `.proxy(proxy, {...})`. */
   readonly database: PresenceDatabase;
+
+  // --- Friend graph changes ---
+  /**
+   * Seconds a user's accepted friends and sharing settings are served from the presence Redis
+   * instead of PostgreSQL (`PRESENCE_FRIEND_CACHE_SECONDS`, 0–3600), by update-presence,
+   * disconnect, the sweep and `GET /presence/{userId}`. Without a graph-change event an unfriended
+   * user may keep receiving frames, and a sharing change may apply, this much later; with
+   * `graphChanges`, at once.
+   * @default 0 (off: every read goes to PostgreSQL)
+   */
+  readonly friendCacheSeconds?: number;
+  /**
+   * Where the user service announces friend-graph changes: an EventBridge rule on `eventBus`
+   * routes its `FriendshipChanged` (`{ userA, userB }`) and `SharingSettingsChanged`
+   * (`{ userId }`) events to the `graph-changed` function, which forgets the friend cache's entries
+   * and tells the connections concerned.
+   * @default - no rule: the `graph-changed` function is deployed but nothing invokes it
+   */
+  readonly graphChanges?: PresenceGraphChanges;
+}
+
+/** The EventBridge bus the user service puts its friend-graph changes on. */
+export interface PresenceGraphChanges {
+  /** The bus (in this stack's account and region) the user service puts its events on. */
+  readonly eventBus: events.IEventBus;
+  /**
+   * The `source` of the user service's events: the rule matches only these.
+   * @default - any source on the bus (only the two detail-types are matched)
+   */
+  readonly source?: string;
 }

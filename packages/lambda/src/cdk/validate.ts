@@ -21,6 +21,7 @@ const PROP_OF: Readonly<Record<string, string>> = {
   CORS_ALLOWED_ORIGINS: 'allowedOrigins',
   GATEWAY_TRANSPORT: 'gatewayTransport',
   DB_SCHEMA: 'database schema',
+  PRESENCE_FRIEND_CACHE_SECONDS: 'friendCacheSeconds',
   DB_PORT: 'database port',
   AUTH_COGNITO_USER_POOL_ID: 'identity user pool',
   AUTH_ISSUER: 'identity issuerUrl',
@@ -35,6 +36,7 @@ const CHECKED_GROUPS: readonly GroupName[] = [
   'database',
   'identity',
   'cors',
+  'friendCache',
 ];
 
 /** A number known at synth (not a token) that fails `ok`. */

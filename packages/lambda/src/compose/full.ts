@@ -1,5 +1,6 @@
 import { createPresenceService } from '@presence/core';
 import type { PresenceConfig } from '../config/index.js';
+import { redisFriendCache } from './friend-cache.js';
 import { postgresGraph } from './graph.js';
 import {
   type ComposedRuntime,
@@ -13,7 +14,7 @@ import { redisStore } from './store.js';
 
 /**
  * Builds a runtime with every port (Redis store, PostgreSQL graph, `@connections` notifier,
- * token verifier) from the configuration: for a process hosting all nine handlers
+ * token verifier, and the Redis friend cache when `PRESENCE_FRIEND_CACHE_SECONDS` > 0) from the configuration: for a process hosting all nine handlers
  * (`@presence/local`, the bench, your own server). Nothing connects here; `overrides` replace any
  * port (tests, in-memory adapters).
  * @example const runtime = createRuntime(parseConfig(process.env));
@@ -30,6 +31,7 @@ export function createRuntime(
       notifier: gatewayNotifier,
       verifier: jwtVerifier,
       service: createPresenceService,
+      friendCache: redisFriendCache,
     },
     overrides,
   );

@@ -7,6 +7,7 @@
  * @module
  */
 
+export { redisFriendCache, redisFriendCacheOptions } from './friend-cache.js';
 export { createRuntime } from './full.js';
 export { type BuildersFor, defineFunction } from './function.js';
 export { isPostgresAuthFailure, pgSsl, postgresGraph } from './graph.js';

@@ -2,12 +2,14 @@ import {
   type Clock,
   ConfigError,
   type ConnectionNotifier,
+  type FriendCache,
   type FriendGraph,
   type Logger,
   type PresenceService,
   type PresenceServiceOptions,
   type PresenceStore,
   systemClock,
+  withFriendCache,
 } from '@presence/core';
 import {
   createApiGatewayNotifier,
@@ -71,6 +73,14 @@ export interface PortBuilders {
   readonly verifier?: (config: Pick<PresenceConfig, 'identity'>) => TokenVerifier;
   /** The presence service over the ports (core's `createPresenceService`); the authorizer has none. */
   readonly service?: (options: PresenceServiceOptions) => PresenceService;
+  /**
+   * The friend-list cache put in front of the graph when `PRESENCE_FRIEND_CACHE_SECONDS` > 0 (the
+   * Redis one, on the store's Redis); only the functions whose graph reads it serves have it.
+   */
+  readonly friendCache?: (
+    config: Pick<PresenceConfig, 'redis' | 'friendCache'>,
+    deps: BuildDependencies,
+  ) => FriendCache;
 }
 
 /** Replacements for what {@link createRuntime} would build: tests and the local runtime use them. */
@@ -93,6 +103,12 @@ export interface RuntimeOverrides {
   readonly tracing?: Tracing;
   /** Reads a secret's `SecretString`. @default - AWS Secrets Manager (Powertools Parameters, cached 5 minutes) */
   readonly readSecret?: SecretReader;
+  /**
+   * The friend cache used when `PRESENCE_FRIEND_CACHE_SECONDS` > 0 (e.g. a `MemoryFriendCache`
+   * beside an in-memory store). Not closed by the runtime.
+   * @default - a RedisFriendCache on `config.redis`
+   */
+  readonly friendCache?: FriendCache;
 }
 
 /** The runtime with the configuration it was built from. */
@@ -159,10 +175,28 @@ export function composeRuntime(
     builtStore ?? storeVia(absent('presence store (REDIS_* variables)')),
     tracing,
   );
-  const graph = instrumentGraph(
+  const measuredGraph = instrumentGraph(
     builtGraph ?? graphVia(absent('friend graph (DB_* variables)')),
     tracing,
   );
+  // The cache sits outside the graph's instrumentation: GraphLatency and GraphErrors count the
+  // PostgreSQL reads the cache did not save.
+  const cacheTtlSeconds = config.friendCache?.ttlSeconds ?? 0;
+  const friendCache =
+    cacheTtlSeconds > 0 && builtGraph !== undefined
+      ? (overrides.friendCache ??
+        (redis && config.friendCache && builders.friendCache
+          ? builders.friendCache({ redis, friendCache: config.friendCache }, deps)
+          : undefined))
+      : undefined;
+  const graph =
+    friendCache === undefined
+      ? measuredGraph
+      : withFriendCache(measuredGraph, {
+          cache: friendCache,
+          ttlSeconds: cacheTtlSeconds,
+          logger,
+        });
   const notifier =
     builtNotifier === undefined ? undefined : instrumentNotifier(builtNotifier, tracing);
   const service = builders.service?.({
@@ -209,7 +243,8 @@ export function composeRuntime(
     close() {
       closed ??= Promise.all([
         overrides.store === undefined ? store.close?.() : undefined,
-        overrides.graph === undefined ? graph.close?.() : undefined,
+        overrides.graph === undefined ? measuredGraph.close?.() : undefined,
+        overrides.friendCache === undefined ? friendCache?.close?.() : undefined,
       ]).then(() => undefined);
       return closed;
     },

@@ -114,7 +114,7 @@ export function redisStore(
 }
 
 /** Bounds one call by {@link STORE_CALL_TIMEOUT_MS}. */
-async function deadline<R>(method: string, call: Promise<R>): Promise<R> {
+export async function deadline<R>(method: string, call: Promise<R>): Promise<R> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
     timer = setTimeout(

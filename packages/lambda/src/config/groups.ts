@@ -313,3 +313,16 @@ export const corsGroup = z
 export const awsGroup = z
   .object({ AWS_REGION: z.string().optional(), AWS_DEFAULT_REGION: z.string().optional() })
   .transform((env) => ({ region: env.AWS_REGION ?? env.AWS_DEFAULT_REGION }));
+
+/**
+ * `friendCache`: users' accepted friends and sharing settings kept in the store's Redis in front of
+ * PostgreSQL, for the functions whose reads it serves (update-presence, disconnect, timeout,
+ * get-user-presence) and the graph-changed function that invalidates it. `0` (the default) turns
+ * it off. Without an invalidation an unfriended user may still receive frames for this long.
+ */
+export const friendCacheGroup = z
+  .object({
+    /** Seconds an entry is served without reading PostgreSQL; 0 turns the cache off. */
+    PRESENCE_FRIEND_CACHE_SECONDS: integer(0, 3600).default(0),
+  })
+  .transform((env) => ({ ttlSeconds: env.PRESENCE_FRIEND_CACHE_SECONDS }));

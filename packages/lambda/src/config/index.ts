@@ -20,6 +20,7 @@ import {
   awsGroup,
   corsGroup,
   databaseGroup,
+  friendCacheGroup,
   gatewayGroup,
   identityGroup,
   observabilityGroup,
@@ -44,6 +45,7 @@ const GROUP_SHAPE = {
   cors: corsGroup,
   observability: observabilityGroup,
   aws: awsGroup,
+  friendCache: friendCacheGroup,
 };
 const ALL_GROUPS = z.object(GROUP_SHAPE);
 const ALWAYS = { observability: true, aws: true } as const;
@@ -78,6 +80,8 @@ export type CognitoAuthConfig = Extract<AuthConfig, { kind: 'cognito' }>;
 export type OidcAuthConfig = Extract<AuthConfig, { kind: 'oidc' }>;
 /** Logs, metrics and traces. */
 export type ObservabilityConfig = PresenceConfig['observability'];
+/** The friend-list cache: its TTL (0 = off). */
+export type FriendCacheConfig = PresenceConfig['friendCache'];
 /** How frames reach the `@connections` API. */
 export type GatewayConfig = PresenceConfig['gateway'];
 /** How the notifier calls `@connections`: the AWS SDK client, or signed node:http(s) requests. */
@@ -135,6 +139,7 @@ export const GROUP_VARIABLES: Readonly<Record<GroupName, readonly string[]>> = O
   cors: variablesOf(corsGroup),
   observability: variablesOf(observabilityGroup),
   aws: variablesOf(awsGroup),
+  friendCache: variablesOf(friendCacheGroup),
 });
 
 /** The variable names one function reads (its groups and `observability`). */

@@ -1,5 +1,6 @@
 import type { AuthorizerHandler } from './authorizer.js';
 import { createAuthorizerHandler } from './authorizer.js';
+import { createGraphChangedHandler, type GraphChangedHandler } from './graph-changed.js';
 import {
   createGetPresenceHandler,
   createGetUserPresenceHandler,
@@ -34,6 +35,8 @@ export interface PresenceHandlers {
   readonly getPresence: RestHandler;
   /** `GET /presence/{userId}`: `{url,title}`, an empty body when offline, 403 for a stranger. */
   readonly getUserPresence: RestHandler;
+  /** EventBridge (the user service): a friendship or a user's sharing settings changed; forgets the friend cache's entries and tells the connections concerned. */
+  readonly graphChanged: GraphChangedHandler;
 }
 
 /**
@@ -56,5 +59,6 @@ export function createHandlers(source: RuntimeSource): PresenceHandlers {
     timeout: createTimeoutHandler(shared),
     getPresence: createGetPresenceHandler(shared),
     getUserPresence: createGetUserPresenceHandler(shared),
+    graphChanged: createGraphChangedHandler(shared),
   };
 }

@@ -17,6 +17,18 @@ export {
   type RestEvent,
   type WebSocketEvent,
 } from './events.js';
+export {
+  createGraphChangedHandler,
+  FRIENDSHIP_CHANGED,
+  GRAPH_CHANGE_DETAIL_TYPES,
+  type GraphChange,
+  type GraphChangedHandler,
+  type GraphChangeEvent,
+  type GraphChangeResult,
+  InvalidGraphChangeError,
+  parseGraphChangeEvent,
+  SHARING_SETTINGS_CHANGED,
+} from './graph-changed.js';
 export { createHandlers, type PresenceHandlers } from './handlers.js';
 export { corsHeaders, type ErrorBody, errorBodyOf, FORBIDDEN_BODY } from './http.js';
 export {

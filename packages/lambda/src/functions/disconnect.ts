@@ -1,4 +1,5 @@
 import { createPresenceService } from '@presence/core';
+import { redisFriendCache } from '../compose/friend-cache.js';
 import { defineFunction } from '../compose/function.js';
 import { postgresGraph } from '../compose/graph.js';
 import { gatewayNotifier } from '../compose/runtime.js';
@@ -11,6 +12,7 @@ export const handler = createDisconnectHandler(
     service: createPresenceService,
     store: redisStore,
     graph: postgresGraph,
+    friendCache: redisFriendCache,
     notifier: gatewayNotifier,
   }),
 );
