@@ -18,7 +18,9 @@ function configurationSection(): string {
 
 /** `group:VARIABLE` of each table row `| group | \`VARIABLE\` | default | meaning |`. */
 function documented(): string[] {
-  const rows = [...configurationSection().matchAll(/^\| *([a-z]+) *\| *`([A-Z][A-Z0-9_]*)` *\|/gm)];
+  const rows = [
+    ...configurationSection().matchAll(/^\| *([A-Za-z]+) *\| *`([A-Z][A-Z0-9_]*)` *\|/gm),
+  ];
   return [...new Set(rows.map((row) => `${row[1]}:${row[2]}`))].sort();
 }
 
