@@ -38,11 +38,13 @@ export {
   composeRuntime,
   createRuntime,
   defineFunction,
+  dynamoActivityLog,
   type PortBuilders,
   type RuntimeConfig,
   type RuntimeOverrides,
 } from './compose/index.js';
 export {
+  type ActivityConfig,
   type AuthConfig,
   type CognitoAuthConfig,
   type DatabaseConfig,
@@ -65,6 +67,8 @@ export {
   variablesOfFunction,
 } from './config/index.js';
 export {
+  type ActivityEntryBody,
+  type ActivityResponseBody,
   type AuthorizerHandler,
   corsHeaders,
   createHandlers,

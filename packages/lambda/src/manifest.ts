@@ -16,6 +16,7 @@ export const CONFIG_GROUP_NAMES = [
   'identity',
   'gateway',
   'cors',
+  'activity',
 ] as const;
 
 /** A group of environment variables, one per concern (see `config/`). */
@@ -53,7 +54,7 @@ export const PRESENCE_FUNCTIONS = {
   // closes the user's least recently seen socket when the new one goes over the connection cap.
   connect: {
     op: 'connect',
-    groups: { presence: true, redis: true, gateway: true },
+    groups: { presence: true, redis: true, gateway: true, activity: true },
     postsFrames: false,
     closesSockets: true,
     description: 'WebSocket $connect',
@@ -62,14 +63,14 @@ export const PRESENCE_FUNCTIONS = {
   // A heartbeat re-registering its connection may go over the cap too (as may an update).
   heartbeat: {
     op: 'heartbeat',
-    groups: { presence: true, redis: true, gateway: true },
+    groups: { presence: true, redis: true, gateway: true, activity: true },
     postsFrames: true,
     closesSockets: true,
     description: 'WebSocket heartbeat route',
   },
   'update-presence': {
     op: 'update-presence',
-    groups: { presence: true, redis: true, database: true, gateway: true },
+    groups: { presence: true, redis: true, database: true, gateway: true, activity: true },
     postsFrames: true,
     closesSockets: true,
     description: 'WebSocket update-presence route',
@@ -77,7 +78,7 @@ export const PRESENCE_FUNCTIONS = {
   // The last connection going away notifies the user's online friends.
   disconnect: {
     op: 'disconnect',
-    groups: { presence: true, redis: true, database: true, gateway: true },
+    groups: { presence: true, redis: true, database: true, gateway: true, activity: true },
     postsFrames: true,
     closesSockets: false,
     description: 'WebSocket $disconnect',
@@ -93,7 +94,14 @@ export const PRESENCE_FUNCTIONS = {
   // The sweep notifies friends and closes the stale sockets it finds (DeleteConnection).
   timeout: {
     op: 'timeout',
-    groups: { presence: true, sweep: true, redis: true, database: true, gateway: true },
+    groups: {
+      presence: true,
+      sweep: true,
+      redis: true,
+      database: true,
+      gateway: true,
+      activity: true,
+    },
     postsFrames: true,
     closesSockets: true,
     description: 'scheduled timeout sweep',
@@ -111,6 +119,21 @@ export const PRESENCE_FUNCTIONS = {
     postsFrames: false,
     closesSockets: false,
     description: 'GET /presence/{userId}',
+  },
+  // The caller's own activity history (issue 14): the table only, no store, graph or gateway.
+  'get-activity': {
+    op: 'get-activity',
+    groups: { identity: true, cors: true, activity: true },
+    postsFrames: false,
+    closesSockets: false,
+    description: 'GET /activity',
+  },
+  'delete-activity': {
+    op: 'delete-activity',
+    groups: { identity: true, cors: true, activity: true },
+    postsFrames: false,
+    closesSockets: false,
+    description: 'DELETE /activity',
   },
 } as const satisfies Record<string, FunctionManifest>;
 

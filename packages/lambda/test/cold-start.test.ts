@@ -40,6 +40,8 @@ const FUNCTIONS: Record<string, () => Promise<FunctionModule>> = {
   'get-presence': () => import('../src/functions/get-presence.js') as Promise<FunctionModule>,
   'get-user-presence': () =>
     import('../src/functions/get-user-presence.js') as Promise<FunctionModule>,
+  'get-activity': () => import('../src/functions/get-activity.js') as Promise<FunctionModule>,
+  'delete-activity': () => import('../src/functions/delete-activity.js') as Promise<FunctionModule>,
 };
 
 /** A deployed environment with a mistake in every group. */
@@ -55,6 +57,7 @@ const BAD_ENV = {
   WEBSOCKET_CALLBACK_URL: 'ftp://gateway',
   CORS_ALLOWED_ORIGINS: 'not an origin',
   LOG_LEVEL: 'verbose',
+  ACTIVITY_TABLE_NAME: 'no',
 };
 /** The variable each group names in its problem. */
 const PROBLEM_OF: Record<ConfigGroupName | 'observability', string> = {
@@ -66,6 +69,7 @@ const PROBLEM_OF: Record<ConfigGroupName | 'observability', string> = {
   gateway: 'WEBSOCKET_CALLBACK_URL',
   cors: 'CORS_ALLOWED_ORIGINS',
   observability: 'LOG_LEVEL',
+  activity: 'ACTIVITY_TABLE_NAME',
 };
 
 /** The problems one function names, and those it must not (another function's variables). */

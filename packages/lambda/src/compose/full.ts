@@ -1,5 +1,6 @@
 import { createPresenceService } from '@presence/core';
 import type { PresenceConfig } from '../config/index.js';
+import { dynamoActivityLog } from './activity.js';
 import { postgresGraph } from './graph.js';
 import {
   type ComposedRuntime,
@@ -30,6 +31,7 @@ export function createRuntime(
       notifier: gatewayNotifier,
       verifier: jwtVerifier,
       service: createPresenceService,
+      activityLog: dynamoActivityLog,
     },
     overrides,
   );

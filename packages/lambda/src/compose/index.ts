@@ -7,6 +7,7 @@
  * @module
  */
 
+export { dynamoActivityLog } from './activity.js';
 export { createRuntime } from './full.js';
 export { type BuildersFor, defineFunction } from './function.js';
 export { isPostgresAuthFailure, pgSsl, postgresGraph } from './graph.js';

@@ -17,6 +17,7 @@ import {
 } from '../manifest.js';
 import { normalizeEnv } from './fields.js';
 import {
+  activityGroup,
   awsGroup,
   corsGroup,
   databaseGroup,
@@ -44,6 +45,7 @@ const GROUP_SHAPE = {
   cors: corsGroup,
   observability: observabilityGroup,
   aws: awsGroup,
+  activity: activityGroup,
 };
 const ALL_GROUPS = z.object(GROUP_SHAPE);
 const ALWAYS = { observability: true, aws: true } as const;
@@ -82,6 +84,8 @@ export type ObservabilityConfig = PresenceConfig['observability'];
 export type GatewayConfig = PresenceConfig['gateway'];
 /** How the notifier calls `@connections`: the AWS SDK client, or signed node:http(s) requests. */
 export type NotifierTransport = GatewayConfig['transport'];
+/** The activity history's table and retention; `undefined` when `ACTIVITY_TABLE_NAME` is unset. */
+export type ActivityConfig = PresenceConfig['activity'];
 
 type UnionToIntersection<U> = (U extends unknown ? (k: U) => void : never) extends (
   k: infer I,
@@ -135,6 +139,7 @@ export const GROUP_VARIABLES: Readonly<Record<GroupName, readonly string[]>> = O
   cors: variablesOf(corsGroup),
   observability: variablesOf(observabilityGroup),
   aws: variablesOf(awsGroup),
+  activity: variablesOf(activityGroup),
 });
 
 /** The variable names one function reads (its groups and `observability`). */

@@ -1,6 +1,8 @@
 import type { AuthorizerHandler } from './authorizer.js';
 import { createAuthorizerHandler } from './authorizer.js';
 import {
+  createDeleteActivityHandler,
+  createGetActivityHandler,
   createGetPresenceHandler,
   createGetUserPresenceHandler,
   type RestHandler,
@@ -34,6 +36,10 @@ export interface PresenceHandlers {
   readonly getPresence: RestHandler;
   /** `GET /presence/{userId}`: `{url,title}`, an empty body when offline, 403 for a stranger. */
   readonly getUserPresence: RestHandler;
+  /** `GET /activity?cursor=&limit=`: a page of the caller's own history, `{ entries, nextCursor }`. */
+  readonly getActivity: RestHandler;
+  /** `DELETE /activity`: erases the caller's own history; 204. */
+  readonly deleteActivity: RestHandler;
 }
 
 /**
@@ -56,5 +62,7 @@ export function createHandlers(source: RuntimeSource): PresenceHandlers {
     timeout: createTimeoutHandler(shared),
     getPresence: createGetPresenceHandler(shared),
     getUserPresence: createGetUserPresenceHandler(shared),
+    getActivity: createGetActivityHandler(shared),
+    deleteActivity: createDeleteActivityHandler(shared),
   };
 }

@@ -1,4 +1,5 @@
 import { createPresenceService } from '@presence/core';
+import { dynamoActivityLog } from '../compose/activity.js';
 import { defineFunction } from '../compose/function.js';
 import { postgresGraph } from '../compose/graph.js';
 import { gatewayNotifier } from '../compose/runtime.js';
@@ -12,5 +13,6 @@ export const handler = createTimeoutHandler(
     store: redisStore,
     graph: postgresGraph,
     notifier: gatewayNotifier,
+    activityLog: dynamoActivityLog,
   }),
 );

@@ -1,4 +1,5 @@
 import { createPresenceService } from '@presence/core';
+import { dynamoActivityLog } from '../compose/activity.js';
 import { defineFunction } from '../compose/function.js';
 import { postgresGraph } from '../compose/graph.js';
 import { gatewayNotifier } from '../compose/runtime.js';
@@ -12,6 +13,7 @@ export const handler = createFrameHandler(
     store: redisStore,
     graph: postgresGraph,
     notifier: gatewayNotifier,
+    activityLog: dynamoActivityLog,
   }),
   'update-presence',
 );
