@@ -1,5 +1,6 @@
 import type { aws_cloudwatch as cloudwatch, aws_ec2 as ec2, aws_logs as logs } from 'aws-cdk-lib';
 import type { PresenceFunctionName } from '../manifest.js';
+import type { PresenceActivityHistoryOptions } from './activity.js';
 import type { PresenceDatabase } from './database.js';
 import type { PresenceDomain, PresenceFrontDoor } from './front-door.js';
 import type { PresenceFunctionOverrides } from './functions.js';
@@ -229,4 +230,14 @@ export interface PresenceApiProps {
   readonly redisKeyPrefix?: string;
   /** The user service's PostgreSQL: `PresenceDatabase.direct({...})` or `.proxy(proxy, {...})`. */
   readonly database: PresenceDatabase;
+
+  // --- Activity history ---
+  /**
+   * Issue 14's activity history: a DynamoDB table (on-demand, TTL, point-in-time recovery,
+   * encrypted) where `connect`, `heartbeat`, `update-presence`, `disconnect` and `timeout` record
+   * the user's shared pages and online/offline transitions, read with `GET /activity` and erased
+   * with `DELETE /activity` by the user only. `true` takes the defaults.
+   * @default - none: nothing is recorded and `/activity` answers 404
+   */
+  readonly activityHistory?: boolean | PresenceActivityHistoryOptions;
 }
