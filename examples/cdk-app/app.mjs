@@ -102,6 +102,9 @@ export function buildApp(props) {
     throttlingBurstLimit: 2000,
     secretsManagerEndpoint: true,
     alarmActions: [new actions.SnsAction(onCall)],
+    // Issue 14: users' own history (shared pages, online/offline) in DynamoDB, kept 30 days;
+    // GET /activity reads it and DELETE /activity erases it, the user only.
+    activityHistory: { retentionDays: 30 },
   });
 
   // A secret imported by name has an ARN ending in a random suffix the stack cannot know, so
