@@ -31,12 +31,18 @@ Options:
                                  sockets, or over HTTP @connections as on AWS     (default inproc)
   --dev-endpoints                serve GET /dev/token/{userId} and GET /dev/users with a real database too
                                  (on by default with the demo graph only; loopback Host headers only)
+  --no-activity                  no activity history: GET/DELETE /activity answer 404
+                                 (default: kept in memory, lost on exit)
+  --activity-retention-days <n>  days the in-memory activity history keeps an entry (default 30)
+  --activity-table <name>        keep the activity history in this DynamoDB table instead (env
+                                 ACTIVITY_TABLE_NAME; AWS_ENDPOINT_URL_DYNAMODB for DynamoDB Local)
   --expires-in-seconds <n>       token lifetime for \`token\`                     (default 43200)
   -h, --help                     show this help
 
 Environment passed to the handlers as on Lambda: REDIS_URL, REDIS_KEY_PREFIX, REDIS_CLUSTER, DATABASE_URL,
 DB_SCHEMA, DB_SSL, PRESENCE_SWEEP_BATCH_SIZE, LOG_LEVEL, GATEWAY_TRANSPORT (sdk | signed-http: how the handlers
-call this server's @connections endpoint with --delivery http). PRESENCE_LOCAL_HOME moves the key directory.
+call this server's @connections endpoint with --delivery http), ACTIVITY_TABLE_NAME, ACTIVITY_RETENTION_DAYS.
+PRESENCE_LOCAL_HOME moves the key directory.
 `;
 
 const PASSED_ENV = [
@@ -49,6 +55,8 @@ const PASSED_ENV = [
   'PRESENCE_SWEEP_BATCH_SIZE',
   'LOG_LEVEL',
   'GATEWAY_TRANSPORT',
+  'ACTIVITY_TABLE_NAME',
+  'ACTIVITY_RETENTION_DAYS',
 ] as const;
 
 class UsageError extends Error {}
@@ -91,6 +99,9 @@ function parse(argv: readonly string[]) {
       'expires-in-seconds': { type: 'string' },
       delivery: { type: 'string' },
       'dev-endpoints': { type: 'boolean' },
+      'no-activity': { type: 'boolean' },
+      'activity-retention-days': { type: 'string' },
+      'activity-table': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -120,6 +131,11 @@ function banner(
     `presence-local is running on ${local.url}`,
     `  WebSocket     ${local.wsUrl}/?Authorization=<token>`,
     `  REST          GET ${local.url}/presence   GET ${local.url}/presence/{userId}`,
+    `  History       ${
+      local.activityKind === 'off'
+        ? 'off (--no-activity): /activity answers 404'
+        : `GET/DELETE ${local.url}/activity  (${local.activityKind === 'dynamodb' ? 'DynamoDB' : 'in memory'})`
+    }`,
     `  Demo page     ${local.url}/`,
     `  JWKS          ${local.url}/.well-known/jwks.json  (iss ${local.issuer.issuer}, aud ${LOCAL_CLIENT_ID})`,
     `  @connections  ${local.url}/@connections/{connectionId}  (${
@@ -156,6 +172,14 @@ async function start(values: ReturnType<typeof parse>['values']): Promise<void> 
   if (delivery !== 'inproc' && delivery !== 'http') {
     throw new UsageError(`--delivery must be inproc or http, got "${delivery}"`);
   }
+  if (values['activity-table'] !== undefined) env.ACTIVITY_TABLE_NAME = values['activity-table'];
+  const activityRetentionDays = integer(
+    values['activity-retention-days'],
+    'activity-retention-days',
+    1,
+  );
+  if (activityRetentionDays !== undefined)
+    env.ACTIVITY_RETENTION_DAYS = String(activityRetentionDays);
   const corsOrigins = values['cors-origin']
     ?.flatMap((o) => o.split(','))
     .map((o) => o.trim())
@@ -170,6 +194,8 @@ async function start(values: ReturnType<typeof parse>['values']): Promise<void> 
     keyFile: values['key-file'] ?? defaultKeyFile(),
     delivery,
     ...(values['dev-endpoints'] === true ? { devEndpoints: true } : {}),
+    ...(values['no-activity'] === true ? { activityHistory: false } : {}),
+    ...(activityRetentionDays === undefined ? {} : { activityRetentionDays }),
     ...(redisUrl === undefined ? {} : { redisUrl }),
     ...(databaseUrl === undefined ? {} : { databaseUrl }),
     ...(corsOrigins === undefined

@@ -1,11 +1,13 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import {
+  type ActivityLog,
   type Clock,
   ConfigError,
   type FriendGraph,
   type FriendGraphSeed,
   type Logger,
+  MemoryActivityLog,
   MemoryFriendGraph,
   MemoryPresenceStore,
   type PresenceStore,
@@ -111,6 +113,17 @@ export interface LocalPresenceOptions {
   readonly maxQueuedInvocations?: number;
   /** Structured logger of the gateway and the handlers. @default JSON lines on stdout at `env.LOG_LEVEL` or info */
   readonly logger?: Logger;
+  /**
+   * Issue 14's activity history, served by `GET`/`DELETE /activity` and recorded by the WebSocket
+   * handlers: `true` keeps it in memory (a `MemoryActivityLog` on `clock`, lost on exit), `false`
+   * turns it off (`/activity` answers 404), an `ActivityLog` uses that one. With
+   * `env.ACTIVITY_TABLE_NAME` set (and `true`), the handlers use that DynamoDB table as on AWS
+   * (`ACTIVITY_RETENTION_DAYS`; point the SDK at DynamoDB Local with `AWS_ENDPOINT_URL_DYNAMODB`).
+   * @default true
+   */
+  readonly activityHistory?: boolean | ActivityLog;
+  /** Days the in-memory history keeps an entry. @default 30 */
+  readonly activityRetentionDays?: number;
 }
 
 /** A running local presence API. */
@@ -127,6 +140,8 @@ export interface LocalPresence {
   readonly graphKind: 'memory' | 'postgres' | 'custom';
   /** How frames reach the sockets: in process, or over HTTP `@connections` (`delivery`). */
   readonly delivery: 'inproc' | 'http';
+  /** Where the activity history is kept (`activityHistory`), or `'off'`. */
+  readonly activityKind: 'memory' | 'dynamodb' | 'custom' | 'off';
   /** Whether `/dev/token` and `/dev/users` answer (`devEndpoints`). */
   readonly devEndpoints: boolean;
   /** How the handlers call `@connections` with `delivery: 'http'` (`GATEWAY_TRANSPORT` in `env`). */
@@ -201,6 +216,31 @@ export async function startLocalPresence(
   const databaseUrl = options.databaseUrl ?? env.DATABASE_URL;
   const seed = options.seed ?? (await demoSeed());
   const logger = options.logger ?? createLogger({ level: logLevelOf(env.LOG_LEVEL) });
+
+  const activityOption = options.activityHistory ?? true;
+  const activityKind: LocalPresence['activityKind'] =
+    activityOption === false
+      ? 'off'
+      : activityOption !== true
+        ? 'custom'
+        : env.ACTIVITY_TABLE_NAME
+          ? 'dynamodb'
+          : 'memory';
+  const retentionDays = options.activityRetentionDays ?? 30;
+  if (!Number.isSafeInteger(retentionDays) || retentionDays < 1) {
+    throw new ConfigError(
+      `activityRetentionDays must be a whole number >= 1, got ${retentionDays}`,
+    );
+  }
+  const activityLog: ActivityLog | undefined =
+    activityKind === 'custom'
+      ? (activityOption as ActivityLog)
+      : activityKind === 'memory'
+        ? new MemoryActivityLog({
+            retentionMs: retentionDays * 24 * 60 * 60 * 1000,
+            ...(options.clock === undefined ? {} : { clock: options.clock }),
+          })
+        : undefined;
 
   let api: GatewayIdentity = { ...API_TEMPLATE, domainName: `${host}:${options.port ?? 3000}` };
   let corsOrigins: readonly string[] = [];
@@ -345,7 +385,8 @@ export async function startLocalPresence(
         : undefined);
     const graph =
       options.graph ?? (databaseUrl === undefined ? new MemoryFriendGraph(seed) : undefined);
-    runtime = createRuntime(config, {
+    runtime = createRuntime(activityKind === 'off' ? { ...config, activity: undefined } : config, {
+      ...(activityLog === undefined ? {} : { activityLog }),
       notifier,
       logger,
       ...(store === undefined ? {} : { store }),
@@ -403,6 +444,7 @@ export async function startLocalPresence(
     graphKind:
       options.graph !== undefined ? 'custom' : databaseUrl === undefined ? 'memory' : 'postgres',
     delivery,
+    activityKind,
     devEndpoints,
     gatewayTransport: config.gateway.transport,
     issuer: tokenIssuer,
