@@ -98,6 +98,14 @@ describe('one function, one bundle (read from each bundle metafile)', () => {
     },
   );
 
+  it.each(PRESENCE_FUNCTION_NAMES)(
+    '%s loads the DynamoDB client of the activity history only on demand (not in the entry)',
+    (name) => {
+      expect(entryPackages(name).has('@aws-sdk/client-dynamodb')).toBe(false);
+      expect(entryPackages(name).has('@presence/dynamodb')).toBe(false);
+    },
+  );
+
   it('is minified', () => {
     const source = readFileSync(join(functionsDir, 'authorizer', 'index.mjs'), 'utf8');
     // Minified output puts thousands of characters on a line; the unminified build had ~80.
