@@ -122,7 +122,7 @@ export interface LocalPresenceOptions {
    * @default true
    */
   readonly activityHistory?: boolean | ActivityLog;
-  /** Days the in-memory history keeps an entry. @default 30 */
+  /** Days the in-memory history keeps an entry. @default `env.ACTIVITY_RETENTION_DAYS`, else 30 */
   readonly activityRetentionDays?: number;
 }
 
@@ -226,7 +226,9 @@ export async function startLocalPresence(
         : env.ACTIVITY_TABLE_NAME
           ? 'dynamodb'
           : 'memory';
-  const retentionDays = options.activityRetentionDays ?? 30;
+  const retentionDays =
+    options.activityRetentionDays ??
+    (env.ACTIVITY_RETENTION_DAYS ? Number(env.ACTIVITY_RETENTION_DAYS) : 30);
   if (!Number.isSafeInteger(retentionDays) || retentionDays < 1) {
     throw new ConfigError(
       `activityRetentionDays must be a whole number >= 1, got ${retentionDays}`,

@@ -47,6 +47,9 @@ describe.skipIf(!built)('presence-local command', () => {
       '--expires-in-seconds',
       '--delivery <inproc|http>',
       '--dev-endpoints',
+      '--no-activity',
+      '--activity-retention-days',
+      '--activity-table',
       'token <userId>',
     ]) {
       expect(run.stdout).toContain(option);
@@ -97,6 +100,7 @@ describe.skipIf(!built)('presence-local command', () => {
       expect(output).toContain('presence-local token');
       expect(output).toContain('handlers deliver in process');
       expect(output).toContain('Dev endpoints GET /dev/token/{userId}');
+      expect(output).toMatch(/History +GET\/DELETE http:\S+\/activity {2}\(in memory\)/);
       const port = new URL(url).port;
 
       const token = spawnSync('node', [CLI, 'token', 'alice', '--port', port], {
