@@ -6,6 +6,11 @@ export interface ConnectResult {
   readonly cameOnline: boolean;
   /** Activity appends that failed (logged at `warn`); runtimes count them as a metric. */
   readonly activityFailures: number;
+  /**
+   * Connections of the user the cap (`maxConnectionsPerUser`) evicted and closed; absent when none.
+   * Runtimes count them as a metric.
+   */
+  readonly evicted?: number;
 }
 
 /** What {@link PresenceService.heartbeat} did. */
@@ -16,6 +21,11 @@ export interface HeartbeatResult {
   readonly cameOnline: boolean;
   /** Activity appends that failed (logged at `warn`). */
   readonly activityFailures: number;
+  /**
+   * Connections of the user the cap (`maxConnectionsPerUser`) evicted and closed; absent when none.
+   * Runtimes count them as a metric.
+   */
+  readonly evicted?: number;
 }
 
 /** What {@link PresenceService.updatePresence} did. */
@@ -35,6 +45,11 @@ export interface UpdatePresenceResult {
   readonly gone: number;
   /** Activity appends that failed (logged at `warn`); runtimes count them as a metric. */
   readonly activityFailures: number;
+  /**
+   * Connections of the user the cap (`maxConnectionsPerUser`) evicted and closed; absent when none.
+   * Runtimes count them as a metric.
+   */
+  readonly evicted?: number;
 }
 
 /** What {@link PresenceService.disconnect} did. */

@@ -33,17 +33,26 @@ export async function frameWrite<R extends TouchResult>(
   return result;
 }
 
-/** Closes the sockets the connection cap evicted (clients reconnect or stay closed). */
+/**
+ * Closes the sockets the connection cap evicted (clients reconnect or stay closed).
+ * @returns how many the cap evicted (0: none)
+ */
 export async function closeEvicted(
   ctx: ServiceContext,
   op: string,
   userId: string,
   result: TouchResult,
-): Promise<void> {
+): Promise<number> {
   const evicted = result.evicted ?? [];
-  if (evicted.length === 0) return;
+  if (evicted.length === 0) return 0;
   await ctx.notifier.close(evicted);
   ctx.log.info({ op, userId, evicted: evicted.length }, 'connections over the cap closed');
+  return evicted.length;
+}
+
+/** `{ evicted }` when the cap evicted connections, else nothing (the results' optional field). */
+export function evictedField(evicted: number): { evicted?: number } {
+  return evicted > 0 ? { evicted } : {};
 }
 
 /** The `online` activity of a write that brought the user online (none otherwise). */

@@ -24,7 +24,7 @@ import type {
   SweepReport,
   UpdatePresenceResult,
 } from './service-results.js';
-import { closeEvicted, frameWrite, onlineEntries } from './service-writes.js';
+import { closeEvicted, evictedField, frameWrite, onlineEntries } from './service-writes.js';
 import { StoreCalls } from './store-calls.js';
 import { Sweeper } from './sweep.js';
 import { updatePresence } from './update-presence.js';
@@ -99,13 +99,13 @@ export class PresenceService {
         });
       },
     );
-    const [, activityFailures] = await Promise.all([
+    const [evicted, activityFailures] = await Promise.all([
       closeEvicted(this.#ctx, 'connect', conn.userId, result),
       this.#ctx.activity.record('connect', onlineEntries(conn.userId, now, result)),
     ]);
     const cameOnline = result.cameOnline === true;
     log.info({ op: 'connect', userId: conn.userId, cameOnline }, 'connected');
-    return { cameOnline, activityFailures };
+    return { cameOnline, activityFailures, ...evictedField(evicted) };
   }
 
   /**
@@ -125,7 +125,7 @@ export class PresenceService {
     if (!result.wasRegistered) {
       this.#ctx.log.info({ op: 'heartbeat', userId: conn.userId }, 'connection re-registered');
     }
-    const [, activityFailures] = await Promise.all([
+    const [evicted, activityFailures] = await Promise.all([
       closeEvicted(this.#ctx, 'heartbeat', conn.userId, result),
       this.#ctx.activity.record('heartbeat', onlineEntries(conn.userId, now, result)),
     ]);
@@ -133,6 +133,7 @@ export class PresenceService {
       wasRegistered: result.wasRegistered,
       cameOnline: result.cameOnline === true,
       activityFailures,
+      ...evictedField(evicted),
     };
   }
 

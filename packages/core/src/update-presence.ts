@@ -7,7 +7,7 @@ import type { NotifyReport } from './ports.js';
 import { updateFrame } from './presence-view.js';
 import { type ServiceContext, without } from './service-context.js';
 import type { UpdatePresenceResult } from './service-results.js';
-import { closeEvicted, frameWrite, onlineEntries } from './service-writes.js';
+import { closeEvicted, evictedField, frameWrite, onlineEntries } from './service-writes.js';
 import { isShareable } from './sharing.js';
 
 /**
@@ -61,12 +61,13 @@ export async function updatePresence(
   let report: NotifyReport;
   let targets: string[];
   let activityFailures = 0;
+  let evicted = 0;
   try {
     const recipients = await calls.run('connectionsOf', () =>
       store.connectionsOf([userId, ...friends]),
     );
     targets = [...recipients.values()].flat();
-    [report] = await Promise.all([
+    [report, evicted] = await Promise.all([
       notifier.send(targets, frame),
       closeEvicted(ctx, 'update-presence', userId, stored),
     ]);
@@ -93,5 +94,6 @@ export async function updatePresence(
     recipients: targets.length,
     gone: dropped.gone,
     activityFailures,
+    ...evictedField(evicted),
   };
 }

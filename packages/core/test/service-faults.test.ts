@@ -374,11 +374,31 @@ describe('PresenceService faults', () => {
       w.clock.advance(1);
       await w.service.heartbeat(conn('alice', 'a1'));
 
-      await w.service.connect(conn('alice', 'a3'));
+      const result = await w.service.connect(conn('alice', 'a3'));
 
+      expect(result).toEqual({ cameOnline: false, activityFailures: 0, evicted: 1 });
       expect(w.notifier.closed).toEqual(['a2']);
       expect((await w.store.connectionsOf(['alice'])).get('alice')?.sort()).toEqual(['a1', 'a3']);
       expect(w.notifier.framesFor('b1')).toEqual([]);
+    });
+
+    it('reports the evictions of a heartbeat or an update that re-registers a connection (for the metrics)', async () => {
+      const w = world({}, { maxConnectionsPerUser: 1 });
+      await w.service.connect(conn('alice', 'a1'));
+      w.clock.advance(1);
+
+      const heartbeat = await w.service.heartbeat(conn('alice', 'a2'));
+      w.clock.advance(1);
+      const update = await w.service.updatePresence(conn('alice', 'a3'), {
+        url: 'https://example.org/',
+        title: 'E',
+      });
+      const kept = await w.service.heartbeat(conn('alice', 'a3'));
+
+      expect(heartbeat).toMatchObject({ wasRegistered: false, evicted: 1 });
+      expect(update).toMatchObject({ unchanged: false, evicted: 1 });
+      expect(kept).not.toHaveProperty('evicted');
+      expect(w.notifier.closed).toEqual(['a1', 'a2']);
     });
   });
 

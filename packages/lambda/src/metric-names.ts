@@ -30,6 +30,34 @@ export const PRESENCE_METRICS = {
   sweepAnnounced: 'SweepAnnounced',
   /** 1 when a sweep run stopped at its deadline with stale connections left (`done: false`), else 0. Count. */
   sweepIncomplete: 'SweepIncomplete',
+  /**
+   * Offline announcements that failed (friend graph, store or posts) and were left in the outbox for
+   * the next sweep: the sweep's `deferred` (its own users and the outbox entries it retried), and 1
+   * per `$disconnect` whose announcement was deferred. Count.
+   */
+  announcementsDeferred: 'AnnouncementsDeferred',
+  /**
+   * Outbox entries the sweep claimed and retried (the sweep's `drained`). With `AnnouncementsDeferred`
+   * close to it, the retries are failing too; deferred with nothing drained, the outbox is growing. Count.
+   */
+  outboxDrained: 'OutboxDrained',
+  /**
+   * 1 when a sweep run held its cutoff (the sweep's `hold`: an outage or a data loss was detected
+   * within the recovery hold), else 0. Count; read its Maximum.
+   */
+  sweepHold: 'SweepHold',
+  /** Store partitions a sweep found lost (Redis lost their data: the sweep markers were missing). Count. */
+  lostPartitions: 'LostPartitions',
+  /** `presence-timeout` frames the data-loss reconcile sent (the sweep's `reconciled`). Count. */
+  reconciledFrames: 'ReconciledFrames',
+  /** 1 when a sweep run saw a mass timeout (the sweep's `massTimeout`), else 0. Count. */
+  massTimeout: 'MassTimeout',
+  /** Client frames the per-connection rate limit refused (answered with a `rate_limited` error frame). Count. */
+  framesRateLimited: 'FramesRateLimited',
+  /** Connections the per-user cap evicted and closed (connect, heartbeat, update-presence). Count. */
+  connectionsEvicted: 'ConnectionsEvicted',
+  /** Activity history appends that failed (`activityFailures` of every operation). Count. */
+  activityFailures: 'ActivityFailures',
   /** Latency of one presence store (Redis) call, up to 99 samples per invocation. Milliseconds. */
   storeLatency: 'StoreLatency',
   /** Presence store calls that failed (outage, timeout, credentials). Count. */

@@ -169,6 +169,13 @@ describe('routes', () => {
   });
 });
 
+describe('monitoring', () => {
+  it('alarms on failed activity appends only when the history is on', () => {
+    expect(api.monitoring?.alarms['activity-failures']).toBeDefined();
+    expect(makePresenceApi().api.monitoring?.alarms['activity-failures']).toBeUndefined();
+  });
+});
+
 describe('validation', () => {
   it('refuses a retention outside 1-3650 days, naming the prop and its variable', () => {
     expect(() => makePresenceApi({ activityHistory: { retentionDays: 0 } })).toThrow(

@@ -27,6 +27,8 @@ Options:
   --key-file <file>              token signing key, shared by the server and \`token\`
                                                                                  (default ${defaultKeyFile()})
   --log-level <level>            debug | info | warn | error                     (env LOG_LEVEL, default info)
+  --max-connections-per-user <n> connections one user holds; a new one beyond it closes the user's least
+                                 recently seen one            (env PRESENCE_MAX_CONNECTIONS_PER_USER, default 20)
   --delivery <inproc|http>       how the handlers' frames reach the sockets: straight to this server's
                                  sockets, or over HTTP @connections as on AWS     (default inproc)
   --dev-endpoints                serve GET /dev/token/{userId} and GET /dev/users with a real database too
@@ -40,7 +42,9 @@ Options:
   -h, --help                     show this help
 
 Environment passed to the handlers as on Lambda: REDIS_URL, REDIS_KEY_PREFIX, REDIS_CLUSTER, DATABASE_URL,
-DB_SCHEMA, DB_SSL, PRESENCE_SWEEP_BATCH_SIZE, LOG_LEVEL, GATEWAY_TRANSPORT (sdk | signed-http: how the handlers
+DB_SCHEMA, DB_SSL, PRESENCE_SWEEP_BATCH_SIZE, PRESENCE_SWEEP_ANNOUNCE_AFTER, PRESENCE_MAX_CONNECTIONS_PER_USER,
+PRESENCE_FRAME_RATE_PER_SECOND, PRESENCE_FRAME_RATE_BURST, PRESENCE_FRAME_REFRESH_SECONDS, PRESENCE_LAST_SEEN_DAYS,
+PRESENCE_LAST_SEEN_GRANULARITY_SECONDS, LOG_LEVEL, GATEWAY_TRANSPORT (sdk | signed-http: how the handlers
 call this server's @connections endpoint with --delivery http), ACTIVITY_TABLE_NAME, ACTIVITY_RETENTION_DAYS.
 PRESENCE_LOCAL_HOME moves the key directory.
 `;
@@ -53,6 +57,13 @@ const PASSED_ENV = [
   'DB_SCHEMA',
   'DB_SSL',
   'PRESENCE_SWEEP_BATCH_SIZE',
+  'PRESENCE_SWEEP_ANNOUNCE_AFTER',
+  'PRESENCE_MAX_CONNECTIONS_PER_USER',
+  'PRESENCE_FRAME_RATE_PER_SECOND',
+  'PRESENCE_FRAME_RATE_BURST',
+  'PRESENCE_FRAME_REFRESH_SECONDS',
+  'PRESENCE_LAST_SEEN_DAYS',
+  'PRESENCE_LAST_SEEN_GRANULARITY_SECONDS',
   'LOG_LEVEL',
   'GATEWAY_TRANSPORT',
   'ACTIVITY_TABLE_NAME',
@@ -96,6 +107,7 @@ function parse(argv: readonly string[]) {
       'cors-origin': { type: 'string', multiple: true },
       'key-file': { type: 'string' },
       'log-level': { type: 'string' },
+      'max-connections-per-user': { type: 'string' },
       'expires-in-seconds': { type: 'string' },
       delivery: { type: 'string' },
       'dev-endpoints': { type: 'boolean' },
@@ -161,6 +173,8 @@ async function start(values: ReturnType<typeof parse>['values']): Promise<void> 
   const env: Record<string, string | undefined> = {};
   for (const name of PASSED_ENV) if (process.env[name] !== undefined) env[name] = process.env[name];
   if (values['log-level'] !== undefined) env.LOG_LEVEL = values['log-level'];
+  const maxConnections = integer(values['max-connections-per-user'], 'max-connections-per-user', 1);
+  if (maxConnections !== undefined) env.PRESENCE_MAX_CONNECTIONS_PER_USER = String(maxConnections);
   const timeoutSeconds = integer(values['timeout-seconds'], 'timeout-seconds', 10) ?? 180;
   const sweepIntervalSeconds =
     integer(values['sweep-interval-seconds'], 'sweep-interval-seconds', 0) ??

@@ -382,6 +382,7 @@ export async function startLocalPresence(
       (redisUrl === undefined
         ? new MemoryPresenceStore({
             ttlMs: 3 * timeoutSeconds * 1000,
+            lastSeenRetentionMs: config.presence.lastSeenDays * 86_400_000,
             ...(options.clock === undefined ? {} : { clock: options.clock }),
           })
         : undefined);

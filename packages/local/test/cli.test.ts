@@ -44,6 +44,7 @@ describe.skipIf(!built)('presence-local command', () => {
       '--cors-origin',
       '--key-file',
       '--log-level',
+      '--max-connections-per-user',
       '--expires-in-seconds',
       '--delivery <inproc|http>',
       '--dev-endpoints',

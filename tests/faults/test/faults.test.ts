@@ -5,7 +5,17 @@
 // endpoint that answers 500, 410 or never. For each fault, during a disconnect, a sweep, a connect
 // and an update, the deployment is run on (driven clock) after repair and must converge: see
 // FaultWorld.expectConverged.
+import {
+  createHandlers,
+  createRuntime,
+  type PresenceEnv,
+  type PresenceHandlers,
+  type PresenceRuntime,
+  parseConfig,
+  type WebSocketEvent,
+} from '@presence/lambda';
 import { createSchema, dropSchema, PostgresFriendGraph, seedFriendGraph } from '@presence/postgres';
+import { RedisPresenceStore } from '@presence/redis';
 import pg from 'pg';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { FaultGateway } from './support/fault-gateway.js';
@@ -259,6 +269,84 @@ describe.skipIf(reason !== undefined)('no ghost after any fault', () => {
       await w.recover();
       await w.expectConverged();
       expect(await w.store.userOfConnection('g1')).toBeUndefined();
+    });
+  });
+
+  // The same guarantees through the deployed composition: the Lambda handlers built from the
+  // environment (createRuntime(parseConfig(env))), on the system clock, where the deadline that
+  // keeps a refused write from landing is set by @presence/lambda itself.
+  describe('Redis stalled under the Lambda handlers built from the environment', () => {
+    const prefix = `faults-lambda-${Math.random().toString(36).slice(2, 8)}`;
+    let handlers: PresenceHandlers;
+    let runtime: PresenceRuntime;
+    let inspect: RedisPresenceStore;
+    const event = (userId: string, connectionId: string, body?: string): WebSocketEvent =>
+      ({
+        requestContext: {
+          routeKey: '$default',
+          eventType: 'MESSAGE',
+          connectionId,
+          requestId: `r-${connectionId}`,
+          authorizer: { principalId: userId, userId },
+        },
+        ...(body === undefined ? {} : { body }),
+        isBase64Encoded: false,
+      }) as unknown as WebSocketEvent;
+    /** A call on the runtime's own Redis connection: it runs after whatever that connection queued. */
+    const drained = () => handlers.heartbeat(event('erin', 'probe'));
+
+    beforeAll(() => {
+      // The handlers' own AWS SDK notifier signs its posts to the stand-in: dummy credentials, and
+      // no instance metadata lookup.
+      process.env.AWS_ACCESS_KEY_ID = 'fault-tests';
+      process.env.AWS_SECRET_ACCESS_KEY = 'fault-tests';
+      process.env.AWS_EC2_METADATA_DISABLED = 'true';
+      const env = {
+        REDIS_URL: `redis://127.0.0.1:${redis.port}`,
+        REDIS_KEY_PREFIX: prefix,
+        DB_CONNECTION: 'url',
+        DATABASE_URL,
+        DB_SCHEMA: schema,
+        AUTH_PROVIDER: 'oidc',
+        AUTH_ISSUER: 'http://127.0.0.1:9/issuer',
+        AUTH_JWKS_URL: 'http://127.0.0.1:9/jwks.json',
+        WEBSOCKET_CALLBACK_URL: gateway.endpoint,
+        METRICS: 'off',
+      } satisfies PresenceEnv;
+      runtime = createRuntime(parseConfig({ ...env, AWS_REGION: 'us-east-1' }), {
+        logger: { debug() {}, info() {}, warn() {}, error() {} },
+      });
+      handlers = createHandlers(runtime);
+      inspect = new RedisPresenceStore({ url: env.REDIS_URL, keyPrefix: prefix });
+    });
+    afterAll(async () => {
+      await runtime?.close();
+      await inspect?.close();
+    });
+
+    it('a $connect answered 503 never lands when Redis resumes', async () => {
+      await eventually(() => drained());
+      redis.stall();
+      expect(await handlers.connect(event('gus', 'g9'))).toEqual({ statusCode: 503 });
+      redis.resume();
+      await eventually(() => drained());
+      expect(await inspect.userOfConnection('g9')).toBeUndefined();
+    });
+
+    it('an update answered 503 never lands when Redis resumes: the page stays', async () => {
+      expect(await handlers.connect(event('gus', 'g8'))).toEqual({ statusCode: 200 });
+      const update = (url: string) =>
+        handlers.updatePresence(
+          event('gus', 'g8', JSON.stringify({ action: 'update-presence', url, title: 't' })),
+        );
+      expect(await update('https://example.org/before')).toEqual({ statusCode: 200 });
+      redis.stall();
+      expect(await update('https://example.org/during')).toEqual({ statusCode: 503 });
+      redis.resume();
+      await eventually(() => drained());
+      expect((await inspect.presenceOf(['gus'])).get('gus')?.page.url).toBe(
+        'https://example.org/before',
+      );
     });
   });
 });

@@ -23,7 +23,43 @@ export interface PresenceMonitoringProps {
   readonly alarmActions?: cloudwatch.IAlarmAction[];
   /** Dashboard name. @default - generated */
   readonly dashboardName?: string;
+  /**
+   * The functions keep an activity history: alarm on its failed appends (`activity-failures`).
+   * Without one `ActivityFailures` is always 0 and the alarm would only add noise.
+   * @default false
+   */
+  readonly activityHistory?: boolean;
 }
+
+/**
+ * Thresholds of the no-ghost alarms (the outbox, the sweep markers, the reconcile) and the write
+ * guards, each over 5-minute periods; the README's "Alarms" table says what to do. The sweep runs
+ * every minute, so "N periods in a row" is 5 N sweeps.
+ */
+export const NO_GHOST_ALARMS = Object.freeze({
+  /**
+   * `outbox-not-draining`: the sweep deferred at least 5 announcements in each of 3 periods in a row
+   * (15 min). One entry whose retry fails on every sweep is 5 per period; a transient failure is
+   * retried and delivered by the next sweep and never lasts 3 periods.
+   */
+  outboxDeferredPerPeriod: 5,
+  outboxPeriods: 3,
+  /** `redis-data-lost`: one lost partition is enough (reported once, by the sweep that finds it). */
+  lostPartitions: 1,
+  /**
+   * `sweep-hold-lasting`: the sweep held its cutoff in each of 3 periods in a row (15 min). One
+   * outage holds it for `recoveryHoldMs` (a minute by default) after the sweeps resume: 1 or 2
+   * periods. Longer means the sweeps keep missing the store (it flaps) or data keeps being lost.
+   */
+  holdPeriods: 3,
+  /** `mass-timeout`: one sweep that saw a mass timeout. */
+  massTimeouts: 1,
+  /** `activity-failures` (with `activityHistory`): at least 10 failed appends in each of 2 periods in a row. */
+  activityFailuresPerPeriod: 10,
+  activityPeriods: 2,
+  /** `frames-rate-limited` (informational): at least 500 frames refused by the rate limit in 5 minutes. */
+  rateLimitedFramesPerPeriod: 500,
+});
 
 const FIVE_MINUTES = Duration.minutes(5);
 
@@ -163,6 +199,51 @@ export class PresenceMonitoring extends Construct {
       },
     );
 
+    // --- The no-ghost machinery (outbox, sweep markers, reconcile) and the write guards ---
+    const sweepOp = PRESENCE_FUNCTIONS.timeout.op;
+    const T = NO_GHOST_ALARMS;
+    alarm(
+      'outbox-not-draining',
+      `the sweep deferred ${T.outboxDeferredPerPeriod} or more offline announcements in each 5 minutes for ${5 * T.outboxPeriods} minutes: their retries keep failing (graph, store or gateway), friends see users online who left`,
+      own(M.announcementsDeferred, 'Sum', sweepOp),
+      T.outboxDeferredPerPeriod,
+      { evaluationPeriods: T.outboxPeriods, datapointsToAlarm: T.outboxPeriods },
+    );
+    alarm(
+      'redis-data-lost',
+      'the sweep found store partitions that lost their data (Redis restarted empty, failed over without its data, or keys were evicted): live clients re-register by heartbeat, friends are reconciled after the timeout',
+      own(M.lostPartitions),
+      T.lostPartitions,
+    );
+    alarm(
+      'sweep-hold-lasting',
+      `the sweep held its cutoff (an outage or a data loss detected) in every 5 minutes for ${5 * T.holdPeriods} minutes: sweeps keep missing the store, stale users stay online longer`,
+      own(M.sweepHold, 'Maximum'),
+      1,
+      { evaluationPeriods: T.holdPeriods, datapointsToAlarm: T.holdPeriods },
+    );
+    alarm(
+      'mass-timeout',
+      'a sweep found a large share of all connections stale at once (at least 100 and massTimeoutShare): clients could not heartbeat',
+      own(M.massTimeout),
+      T.massTimeouts,
+    );
+    if (props.activityHistory === true) {
+      alarm(
+        'activity-failures',
+        `${T.activityFailuresPerPeriod} or more activity history appends failed in each 5 minutes for ${5 * T.activityPeriods} minutes: the history has gaps`,
+        own(M.activityFailures),
+        T.activityFailuresPerPeriod,
+        { evaluationPeriods: T.activityPeriods, datapointsToAlarm: T.activityPeriods },
+      );
+    }
+    alarm(
+      'frames-rate-limited',
+      `informational: ${T.rateLimitedFramesPerPeriod} or more client frames refused by the frame rate limit in 5 minutes (a client looping, or abuse)`,
+      own(M.framesRateLimited),
+      T.rateLimitedFramesPerPeriod,
+    );
+
     // --- Fan-out, backends ---
     alarm(
       'fan-out-failures',
@@ -292,6 +373,24 @@ export class PresenceMonitoring extends Construct {
             'Tokens refused, identity errors, 5xx',
             [own(M.tokensRefused)],
             [own(M.identityErrors), own(M.serverErrors)],
+          ),
+        ],
+        [
+          graph('Outbox: announcements deferred / drained (retried) per operation', [
+            ...perOperation(M.announcementsDeferred, ['timeout', 'disconnect']).map((m) =>
+              m.with({ label: `deferred (${m.label})` }),
+            ),
+            own(M.outboxDrained).with({ label: 'drained' }),
+          ]),
+          graph(
+            'Sweep recovery: hold, lost partitions, reconciled frames, mass timeout',
+            [own(M.lostPartitions), own(M.reconciledFrames)],
+            [own(M.sweepHold, 'Maximum'), own(M.massTimeout)],
+          ),
+          graph(
+            'Write guards: frames rate-limited per function, evictions, activity failures',
+            perOperation(M.framesRateLimited, ['heartbeat', 'update-presence', 'default']),
+            [own(M.connectionsEvicted), own(M.activityFailures)],
           ),
         ],
         [

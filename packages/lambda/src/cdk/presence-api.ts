@@ -240,6 +240,7 @@ export class PresenceApi extends Construct implements ec2.IConnectable {
         frontDoor: rest,
         redis,
         ...(props.alarmActions === undefined ? {} : { alarmActions: props.alarmActions }),
+        activityHistory: activity !== undefined,
       });
     }
     acknowledgeNagRules(this, {

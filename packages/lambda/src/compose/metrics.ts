@@ -48,10 +48,10 @@ export function currentRecorder(): InvocationRecorder | undefined {
   return scope.getStore();
 }
 
-// The one place that maps what happened to metrics. A new result (a rate-limited frame, the
-// outbox backlog of a sweep report) is a new line here and a name in metric-names.ts.
+// The one place that maps what happened to metrics. A new result is a new line here and a name in
+// metric-names.ts.
 
-/** An invocation's outcome or a sweep report. */
+/** An invocation's outcome, a sweep report, or a connect, frame or disconnect result. */
 export function recordEvent(recorder: InvocationRecorder, event: InvocationEvent): void {
   if (event.kind === 'outcome') {
     if (event.status >= 500) recorder.count(M.serverErrors);
@@ -59,11 +59,45 @@ export function recordEvent(recorder: InvocationRecorder, event: InvocationEvent
     if (event.code === 'identity_unavailable') recorder.count(M.identityErrors);
     return;
   }
+  if (event.kind === 'connect') {
+    recordWrite(recorder, event.result);
+    return;
+  }
+  if (event.kind === 'frame') {
+    const { outcome } = event;
+    recorder.count(
+      M.framesRateLimited,
+      outcome.action === 'rejected' && outcome.reply.code === 'rate_limited' ? 1 : 0,
+    );
+    if (outcome.action !== 'rejected') recordWrite(recorder, outcome.result);
+    return;
+  }
+  if (event.kind === 'disconnect') {
+    recorder.count(M.announcementsDeferred, event.result.deferred ? 1 : 0);
+    recorder.count(M.activityFailures, event.result.activityFailures);
+    return;
+  }
   const report = event.report;
   recorder.count(M.sweepExpired, report.expired);
   recorder.count(M.sweepOffline, report.offline);
   recorder.count(M.sweepAnnounced, report.notified);
   recorder.count(M.sweepIncomplete, report.done ? 0 : 1);
+  recorder.count(M.announcementsDeferred, report.deferred);
+  recorder.count(M.outboxDrained, report.drained);
+  recorder.count(M.sweepHold, report.hold === undefined ? 0 : 1);
+  recorder.count(M.lostPartitions, report.lostPartitions);
+  recorder.count(M.reconciledFrames, report.reconciled);
+  recorder.count(M.massTimeout, report.massTimeout ? 1 : 0);
+  recorder.count(M.activityFailures, report.activityFailures);
+}
+
+/** A write's evictions (the cap) and failed activity appends. */
+function recordWrite(
+  recorder: InvocationRecorder,
+  result: { readonly evicted?: number; readonly activityFailures: number },
+): void {
+  recorder.count(M.connectionsEvicted, result.evicted ?? 0);
+  recorder.count(M.activityFailures, result.activityFailures);
 }
 
 /** One notifier call: frames (send) or sockets (close), by outcome. */

@@ -9,11 +9,13 @@ import type {
 import { isLastSeenSource, isOfflineOutbox, isSweepMarkers } from '@presence/core';
 
 /**
- * The deadline the service gives the store's writes (`storeTimeoutMs`) in a function: with the
- * service's clock skew allowance (250 ms) it gives up before the store call's own bound (3 s), and
- * Redis refuses a write it runs after the deadline, so a `$connect` answered 503 never lands later.
+ * The deadline the service gives the store's writes (`storeTimeoutMs`) in a function. The service
+ * gives up 250 ms (its clock skew allowance) after it, at 1.75 s: before the Redis client's own
+ * command timeout (2 s) and the store call's bound (3 s), so it is always the service that gives up
+ * on a write, compensating a `$connect`; and Redis refuses a write it runs after the deadline. A
+ * `$connect` or update answered 503 never lands later.
  */
-export const STORE_WRITE_DEADLINE_MS = 2500;
+export const STORE_WRITE_DEADLINE_MS = 1500;
 
 /** Runs one port call: `method` names it (for metrics, traces, errors), `run` makes it on the port. */
 export type PortCall<P> = <R>(method: string, run: (port: P) => Promise<R>) => Promise<R>;

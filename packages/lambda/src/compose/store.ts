@@ -41,6 +41,7 @@ export function redisStoreOptions(
   // reconnecting for later invocations of the same container.
   const connection = {
     connectTimeout: 2000,
+    // Above STORE_WRITE_DEADLINE_MS plus the service's skew allowance: see there.
     commandTimeout: 2000,
     maxRetriesPerRequest: 1,
     retryStrategy: (times: number) => Math.min(50 * times, 1000),

@@ -2,6 +2,9 @@ import {
   type Clock,
   ConfigError,
   type ConnectionNotifier,
+  type ConnectResult,
+  type DisconnectResult,
+  type FrameOutcome,
   type Logger,
   type PresenceService,
   type SweepReport,
@@ -22,7 +25,13 @@ export type InvocationEvent =
   /** How it ended: the status answered (or 500 for a failed invocation) and the error code. */
   | { readonly kind: 'outcome'; readonly status: number; readonly code?: string }
   /** A sweep run's report. */
-  | { readonly kind: 'sweep'; readonly report: SweepReport };
+  | { readonly kind: 'sweep'; readonly report: SweepReport }
+  /** A `$connect`'s result (evictions, activity failures). */
+  | { readonly kind: 'connect'; readonly result: ConnectResult }
+  /** A client frame's outcome (rate-limited frames, evictions, activity failures). */
+  | { readonly kind: 'frame'; readonly outcome: FrameOutcome }
+  /** A `$disconnect`'s result (a deferred announcement, activity failures). */
+  | { readonly kind: 'disconnect'; readonly result: DisconnectResult };
 
 /**
  * Watches invocations for logs, metrics and traces. The handlers call it; the composition root

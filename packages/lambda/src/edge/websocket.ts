@@ -60,7 +60,8 @@ export function createConnectHandler(source: RuntimeSource): WebSocketHandler {
     source,
     'connect',
     async (runtime, event) => {
-      await serviceOf(runtime).connect(refOf(event));
+      const result = await serviceOf(runtime).connect(refOf(event));
+      runtime.observer?.record({ kind: 'connect', result });
       return {};
     },
     false,
@@ -78,6 +79,7 @@ export function createFrameHandler(source: RuntimeSource, op: string): WebSocket
     op,
     async (runtime, event) => {
       const outcome = await serviceOf(runtime).handleFrame(refOf(event), event.body);
+      runtime.observer?.record({ kind: 'frame', outcome });
       if (outcome.action === 'rejected') {
         await runtime.notifier?.send([event.connectionId], outcome.reply).catch(() => undefined);
         return { fields: { action: 'rejected', code: outcome.reply.code } };
@@ -104,6 +106,7 @@ export function createDisconnectHandler(source: RuntimeSource): WebSocketHandler
     'disconnect',
     async (runtime, event) => {
       const result = await serviceOf(runtime).disconnect(event.connectionId);
+      runtime.observer?.record({ kind: 'disconnect', result });
       return {
         fields: {
           known: result.userId !== undefined,
