@@ -113,6 +113,9 @@ export function buildApp(props) {
     // Friend lists cached 5 minutes in Redis; the user service's events make a change apply at once.
     friendCacheSeconds: 300,
     graphChanges: { eventBus: userEvents, source: 'com.example.users' },
+    // Issue 14: users' own history (shared pages, online/offline) in DynamoDB, kept 30 days;
+    // GET /activity reads it and DELETE /activity erases it, the user only.
+    activityHistory: { retentionDays: 30 },
   });
 
   // A secret imported by name has an ARN ending in a random suffix the stack cannot know, so

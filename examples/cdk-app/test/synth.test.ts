@@ -58,10 +58,13 @@ describe('examples/cdk-app', () => {
   it('writes the stack with the whole presence API', () => {
     // The WebSocket API and the HTTP API serving the REST routes.
     expect(count('AWS::ApiGatewayV2::Api')).toBe(2);
-    expect(count('AWS::ApiGatewayV2::Route')).toBe(7);
+    // Five WebSocket routes; GET /presence, GET /presence/{userId}, GET and DELETE /activity.
+    expect(count('AWS::ApiGatewayV2::Route')).toBe(9);
     expect(count('AWS::ApiGatewayV2::Authorizer')).toBe(1);
     expect(count('AWS::ApiGateway::RestApi')).toBe(0);
-    expect(count('AWS::Lambda::Function')).toBe(10);
+    expect(count('AWS::Lambda::Function')).toBe(12);
+    // The activity history's table.
+    expect(count('AWS::DynamoDB::GlobalTable')).toBe(1);
     expect(count('AWS::ElastiCache::ReplicationGroup')).toBe(1);
     expect(count('AWS::SecretsManager::Secret')).toBe(1);
     // The sweep schedule and the user service's graph changes (with their dead-letter queue).

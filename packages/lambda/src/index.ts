@@ -38,6 +38,7 @@ export {
   composeRuntime,
   createRuntime,
   defineFunction,
+  dynamoActivityLog,
   type PortBuilders,
   type RuntimeConfig,
   type RuntimeOverrides,
@@ -45,6 +46,7 @@ export {
   redisFriendCacheOptions,
 } from './compose/index.js';
 export {
+  type ActivityConfig,
   type AuthConfig,
   type CognitoAuthConfig,
   type DatabaseConfig,
@@ -68,6 +70,8 @@ export {
   variablesOfFunction,
 } from './config/index.js';
 export {
+  type ActivityEntryBody,
+  type ActivityResponseBody,
   type AuthorizerHandler,
   corsHeaders,
   createGraphChangedHandler,

@@ -17,6 +17,7 @@ export const CONFIG_GROUP_NAMES = [
   'gateway',
   'cors',
   'friendCache',
+  'activity',
 ] as const;
 
 /** A group of environment variables, one per concern (see `config/`). */
@@ -56,7 +57,7 @@ export const PRESENCE_FUNCTIONS = {
   // closes the user's least recently seen socket when the new one goes over the connection cap.
   connect: {
     op: 'connect',
-    groups: { presence: true, redis: true, gateway: true },
+    groups: { presence: true, redis: true, gateway: true, activity: true },
     postsFrames: false,
     closesSockets: true,
     description: 'WebSocket $connect',
@@ -65,14 +66,21 @@ export const PRESENCE_FUNCTIONS = {
   // A heartbeat re-registering its connection may go over the cap too (as may an update).
   heartbeat: {
     op: 'heartbeat',
-    groups: { presence: true, redis: true, gateway: true },
+    groups: { presence: true, redis: true, gateway: true, activity: true },
     postsFrames: true,
     closesSockets: true,
     description: 'WebSocket heartbeat route',
   },
   'update-presence': {
     op: 'update-presence',
-    groups: { presence: true, redis: true, database: true, gateway: true, friendCache: true },
+    groups: {
+      presence: true,
+      redis: true,
+      database: true,
+      gateway: true,
+      friendCache: true,
+      activity: true,
+    },
     postsFrames: true,
     closesSockets: true,
     description: 'WebSocket update-presence route',
@@ -80,7 +88,14 @@ export const PRESENCE_FUNCTIONS = {
   // The last connection going away notifies the user's online friends.
   disconnect: {
     op: 'disconnect',
-    groups: { presence: true, redis: true, database: true, gateway: true, friendCache: true },
+    groups: {
+      presence: true,
+      redis: true,
+      database: true,
+      gateway: true,
+      friendCache: true,
+      activity: true,
+    },
     postsFrames: true,
     closesSockets: false,
     description: 'WebSocket $disconnect',
@@ -103,6 +118,7 @@ export const PRESENCE_FUNCTIONS = {
       database: true,
       gateway: true,
       friendCache: true,
+      activity: true,
     },
     postsFrames: true,
     closesSockets: true,
@@ -133,17 +149,39 @@ export const PRESENCE_FUNCTIONS = {
   // the users and tells ex-friends' connections at once (a presence-timeout for each other).
   'graph-changed': {
     op: 'graph-changed',
-    groups: { presence: true, redis: true, database: true, gateway: true, friendCache: true },
+    groups: {
+      presence: true,
+      redis: true,
+      database: true,
+      gateway: true,
+      friendCache: true,
+      activity: true,
+    },
     postsFrames: true,
     closesSockets: false,
     description: 'friend-graph changes from the user service (EventBridge)',
+  },
+  // The caller's own activity history (issue 14): the table only, no store, graph or gateway.
+  'get-activity': {
+    op: 'get-activity',
+    groups: { identity: true, cors: true, activity: true },
+    postsFrames: false,
+    closesSockets: false,
+    description: 'GET /activity',
+  },
+  'delete-activity': {
+    op: 'delete-activity',
+    groups: { identity: true, cors: true, activity: true },
+    postsFrames: false,
+    closesSockets: false,
+    description: 'DELETE /activity',
   },
 } as const satisfies Record<string, FunctionManifest>;
 
 /** The name of one of the presence API's Lambda functions (and of its bundle directory). */
 export type PresenceFunctionName = keyof typeof PRESENCE_FUNCTIONS;
 
-/** The nine function names, in a stable order. */
+/** The function names, in a stable order. */
 export const PRESENCE_FUNCTION_NAMES = Object.keys(PRESENCE_FUNCTIONS) as PresenceFunctionName[];
 
 /** The configuration groups one function parses. */

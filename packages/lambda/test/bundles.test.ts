@@ -33,6 +33,7 @@ function packagesOf(outputs: Metafile['outputs'][string][]): Set<string> {
       if (match?.[1]) packages.add(match[1]);
       else if (input.includes('packages/redis/')) packages.add('@presence/redis');
       else if (input.includes('packages/postgres/')) packages.add('@presence/postgres');
+      else if (input.includes('packages/dynamodb/')) packages.add('@presence/dynamodb');
     }
   }
   return packages;
@@ -62,6 +63,8 @@ describe('one function, one bundle (read from each bundle metafile)', () => {
       '@aws-sdk/client-secrets-manager',
       '@aws-sdk/client-apigatewaymanagementapi',
       '@aws-lambda-powertools/parameters',
+      '@presence/dynamodb',
+      '@aws-sdk/client-dynamodb',
     ]) {
       expect(packages.has(absent), absent).toBe(false);
     }
@@ -78,6 +81,9 @@ describe('one function, one bundle (read from each bundle metafile)', () => {
         usesGroup(name, 'gateway'),
       );
       expect(packages.has('aws-jwt-verify'), 'aws-jwt-verify').toBe(usesGroup(name, 'identity'));
+      expect(packages.has('@aws-sdk/client-dynamodb'), 'DynamoDB client').toBe(
+        usesGroup(name, 'activity'),
+      );
       // CDK never reaches a function.
       expect(packages.has('aws-cdk-lib')).toBe(false);
       expect(packages.has('constructs')).toBe(false);
@@ -98,6 +104,14 @@ describe('one function, one bundle (read from each bundle metafile)', () => {
       const inputs = Object.values(metafileOf(name).outputs).flatMap((o) => Object.keys(o.inputs));
       const cache = inputs.some((input) => input.endsWith('src/compose/friend-cache.ts'));
       expect(cache).toBe(usesGroup(name, 'friendCache'));
+    },
+  );
+
+  it.each(PRESENCE_FUNCTION_NAMES)(
+    '%s loads the DynamoDB client of the activity history only on demand (not in the entry)',
+    (name) => {
+      expect(entryPackages(name).has('@aws-sdk/client-dynamodb')).toBe(false);
+      expect(entryPackages(name).has('@presence/dynamodb')).toBe(false);
     },
   );
 

@@ -82,7 +82,7 @@ describe('cdk-nag AwsSolutions', { timeout: 60_000 }, () => {
     const acknowledged = report.suppressedViolations ?? [];
     expect([...new Set(acknowledged.map(ruleOf))].sort()).toEqual([...BY_DESIGN].sort());
     expectExplained(acknowledged);
-  });
+  }, 60_000);
 
   it('acknowledges wildcard IAM findings one by one: only @connections/* of this API', () => {
     const report = synthWithNag(() => ({}));
@@ -182,4 +182,14 @@ describe('cdk-nag AwsSolutions', { timeout: 60_000 }, () => {
     expect(report.violations).toEqual([]);
     expectExplained(report.suppressedViolations ?? []);
   });
+
+  it('passes with the activity history on both front doors: the table (PITR, encryption) and its grants need no acknowledgement', () => {
+    for (const frontDoor of [PresenceFrontDoor.httpApi(), PresenceFrontDoor.restApi()]) {
+      const report = synthWithNag(() => ({ activityHistory: true, frontDoor }));
+      expect(report.violations).toEqual([]);
+      const rules = new Set((report.suppressedViolations ?? []).map(ruleOf));
+      expect([...rules].filter((r) => r.startsWith('AwsSolutions-DDB'))).toEqual([]);
+      expectExplained(report.suppressedViolations ?? []);
+    }
+  }, 60_000);
 });

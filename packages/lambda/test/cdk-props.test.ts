@@ -249,7 +249,7 @@ describe('PresenceFrontDoor.httpApi({ authorization: "jwt" })', () => {
     template.resourcePropertiesCountIs(
       'AWS::ApiGatewayV2::Route',
       { ApiId: { Ref: logicalIdOf(stack, api.httpApi!) }, AuthorizationType: 'JWT' },
-      2,
+      4, // GET /presence, GET /presence/{userId}, GET and DELETE /activity
     );
   });
 });
@@ -308,7 +308,7 @@ describe('PresenceFrontDoor.restApi', () => {
         AuthorizationType: 'CUSTOM',
         AuthorizerId: { Ref: logicalIdOf(stack, api.restAuthorizer!) },
       },
-      2,
+      3, // GET /presence, GET /presence/{userId}, GET /activity (and DELETE /activity)
     );
   });
 
@@ -321,7 +321,7 @@ describe('PresenceFrontDoor.restApi', () => {
     template.resourcePropertiesCountIs(
       'AWS::ApiGateway::Method',
       { HttpMethod: 'GET', AuthorizationType: 'COGNITO_USER_POOLS' },
-      2,
+      3, // GET /presence, GET /presence/{userId}, GET /activity
     );
   });
 });

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { ConfigError } from '@presence/core';
+import { DynamoDbActivityLog } from '@presence/dynamodb';
 import { clearStore } from '@presence/redis/testing';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import {
@@ -13,6 +14,7 @@ import {
   groupsOf,
   type PresenceFunctionName,
 } from '../src/index.js';
+import { dynamoEndpoint, dynamoUnavailable, freshActivityTable } from './support/dynamo.js';
 import { restEvent } from './support/fixtures.js';
 import {
   backendsAvailable,
@@ -41,6 +43,8 @@ const FUNCTIONS: Record<string, () => Promise<FunctionModule>> = {
   'get-user-presence': () =>
     import('../src/functions/get-user-presence.js') as Promise<FunctionModule>,
   'graph-changed': () => import('../src/functions/graph-changed.js') as Promise<FunctionModule>,
+  'get-activity': () => import('../src/functions/get-activity.js') as Promise<FunctionModule>,
+  'delete-activity': () => import('../src/functions/delete-activity.js') as Promise<FunctionModule>,
 };
 
 /** A deployed environment with a mistake in every group. */
@@ -57,6 +61,7 @@ const BAD_ENV = {
   CORS_ALLOWED_ORIGINS: 'not an origin',
   LOG_LEVEL: 'verbose',
   PRESENCE_FRIEND_CACHE_SECONDS: 'forever',
+  ACTIVITY_TABLE_NAME: 'no',
 };
 /** The variable each group names in its problem. */
 const PROBLEM_OF: Record<ConfigGroupName | 'observability', string> = {
@@ -69,6 +74,7 @@ const PROBLEM_OF: Record<ConfigGroupName | 'observability', string> = {
   cors: 'CORS_ALLOWED_ORIGINS',
   observability: 'LOG_LEVEL',
   friendCache: 'PRESENCE_FRIEND_CACHE_SECONDS',
+  activity: 'ACTIVITY_TABLE_NAME',
 };
 
 /** The problems one function names, and those it must not (another function's variables). */
@@ -152,6 +158,7 @@ if (!bundlesBuilt) {
   );
 }
 const available = bundlesBuilt && (await backendsAvailable('cold-start.test.ts'));
+const dynamoAvailable = bundlesBuilt && dynamoUnavailable('cold-start.test.ts') === undefined;
 
 describe.skipIf(!bundlesBuilt)(
   'bundled functions (dist/functions/<name>/index.mjs), run alone in a clean process',
@@ -215,6 +222,62 @@ describe.skipIf(!bundlesBuilt)(
         expectOwnProblems(name, outcome.errorMessage);
       },
     );
+
+    describe.skipIf(!dynamoAvailable)('the activity functions over DynamoDB (dynalite)', () => {
+      let table: Awaited<ReturnType<typeof freshActivityTable>>;
+      beforeAll(async () => {
+        table = await freshActivityTable('bundle');
+      });
+      afterAll(async () => {
+        await table?.drop();
+      });
+
+      /** A deployed get-activity / delete-activity environment; the SDK's own variable points it at dynalite. */
+      const activityEnv = () => ({
+        ...({
+          ACTIVITY_TABLE_NAME: table.tableName,
+          AUTH_PROVIDER: 'cognito',
+          AUTH_COGNITO_USER_POOL_ID: 'us-east-1_AbCdEf123',
+          CORS_ALLOWED_ORIGINS: 'http://localhost:4200',
+          LOG_LEVEL: 'warn',
+        } satisfies FunctionEnv<'get-activity'>),
+        AWS_REGION: 'us-east-1',
+        AWS_ACCESS_KEY_ID: 'test',
+        AWS_SECRET_ACCESS_KEY: 'test',
+        AWS_ENDPOINT_URL_DYNAMODB: dynamoEndpoint(),
+      });
+
+      it('get-activity lists the caller’s entries and delete-activity erases them, each bundle alone', async () => {
+        // Prepare: one entry written by the adapter, as the recording functions write it
+        const log = new DynamoDbActivityLog({
+          tableName: table.tableName,
+          clientConfig: {
+            endpoint: dynamoEndpoint(),
+            region: 'us-east-1',
+            credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+          },
+        });
+        await log.append({ userId: ALICE, at: Date.now(), type: 'online' });
+        await log.close();
+        const event = (method: string) => ({
+          ...restEvent('rest-get-presence-cognito', { cognitoUser: ALICE }),
+          httpMethod: method,
+          resource: '/activity',
+          path: '/activity',
+        });
+        // Act + Assess
+        const listed = await invoke('get-activity', activityEnv(), event('GET'));
+        expect(listed.result?.statusCode).toBe(200);
+        expect(JSON.parse(listed.result?.body ?? '{}')).toMatchObject({
+          entries: [{ type: 'online' }],
+          nextCursor: null,
+        });
+        const erased = await invoke('delete-activity', activityEnv(), event('DELETE'));
+        expect(erased.result?.statusCode).toBe(204);
+        const after = await invoke('get-activity', activityEnv(), event('GET'));
+        expect(JSON.parse(after.result?.body ?? '{}')).toEqual({ entries: [], nextCursor: null });
+      });
+    });
 
     describe.skipIf(!available)('with a good environment', () => {
       let database: Awaited<ReturnType<typeof freshDatabase>>;

@@ -366,12 +366,15 @@ describe('parseFunctionConfig: one function reads only its own groups', () => {
       DB_CONNECTION: 'nonsense',
     });
     expect(Object.keys(config).sort()).toEqual([
+      'activity',
       'aws',
       'gateway',
       'observability',
       'presence',
       'redis',
     ]);
+    // No ACTIVITY_TABLE_NAME: no history.
+    expect(config.activity).toBeUndefined();
   });
 
   it('names the variables of each function, and no other', () => {
@@ -416,5 +419,57 @@ describe('parseFunctionConfig: one function reads only its own groups', () => {
     // @ts-expect-error REDIS_ULR is not a variable
     const misspelt: PresenceEnv = { ...minimal, REDIS_ULR: 'redis://x' };
     expect(misspelt).toBeDefined();
+  });
+});
+
+describe('the activity group (issue 14)', () => {
+  it('is off without ACTIVITY_TABLE_NAME, and reads the table and the retention with it', () => {
+    expect(parseFunctionConfig('get-activity', { ...minimal }).activity).toBeUndefined();
+    expect(
+      parseFunctionConfig('connect', { ...minimal, ACTIVITY_TABLE_NAME: 'presence-activity' })
+        .activity,
+    ).toEqual({ tableName: 'presence-activity', retentionDays: 30 });
+    expect(
+      parseFunctionConfig('delete-activity', {
+        ...minimal,
+        ACTIVITY_TABLE_NAME: 'arn:aws:dynamodb:eu-west-1:123456789012:table/presence-activity',
+        ACTIVITY_RETENTION_DAYS: '7',
+      }).activity,
+    ).toEqual({
+      tableName: 'arn:aws:dynamodb:eu-west-1:123456789012:table/presence-activity',
+      retentionDays: 7,
+    });
+  });
+
+  it.each([
+    [{ ACTIVITY_TABLE_NAME: 'ab' }, 'ACTIVITY_TABLE_NAME'],
+    [{ ACTIVITY_TABLE_NAME: 'presence activity' }, 'ACTIVITY_TABLE_NAME'],
+    [
+      { ACTIVITY_TABLE_NAME: 'presence-activity', ACTIVITY_RETENTION_DAYS: '0' },
+      'ACTIVITY_RETENTION_DAYS',
+    ],
+    [
+      { ACTIVITY_TABLE_NAME: 'presence-activity', ACTIVITY_RETENTION_DAYS: '1.5' },
+      'ACTIVITY_RETENTION_DAYS',
+    ],
+  ])('refuses %j naming %s', (changes, variable) => {
+    expect(() => parseFunctionConfig('get-activity', { ...minimal, ...changes })).toThrow(
+      new RegExp(`${variable} must`),
+    );
+  });
+
+  it('is read by the functions that record or serve history, and by no other', () => {
+    for (const name of [
+      'connect',
+      'heartbeat',
+      'update-presence',
+      'disconnect',
+      'timeout',
+      'get-activity',
+      'delete-activity',
+    ] as const)
+      expect(variablesOfFunction(name), name).toContain('ACTIVITY_TABLE_NAME');
+    for (const name of ['authorizer', 'default', 'get-presence', 'get-user-presence'] as const)
+      expect(variablesOfFunction(name), name).not.toContain('ACTIVITY_TABLE_NAME');
   });
 });

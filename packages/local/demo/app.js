@@ -24,6 +24,8 @@ const $ = (id) => document.getElementById(id);
 let client;
 /** userId → "First Last" of the demo users (from /dev/users). */
 const names = new Map();
+/** The signed-in user, or undefined. */
+let currentUser;
 
 function log(direction, frame) {
   const item = document.createElement('li');
@@ -43,10 +45,23 @@ function setStatus(status, text) {
   const connected = status === 'open';
   $('status').textContent = text;
   $('status').dataset.state = connected ? 'online' : status === 'closed' ? 'offline' : 'pending';
-  for (const id of ['share', 'hide']) $(id).disabled = !connected;
+  for (const id of ['share', 'hide', 'refresh-history', 'erase-history'])
+    $(id).disabled = !connected;
   $('disconnect').disabled = status === 'closed';
   $('connect').disabled = status !== 'closed';
   $('user').disabled = status !== 'closed';
+}
+
+/** "Active 5 min ago" from a `lastSeenAt` (ISO 8601, rounded down by the server), or undefined. */
+function activeAgo(lastSeenAt, now = Date.now()) {
+  const at = Date.parse(lastSeenAt ?? '');
+  if (Number.isNaN(at)) return undefined;
+  const minutes = Math.max(0, Math.floor((now - at) / 60_000));
+  if (minutes < 1) return 'Active just now';
+  if (minutes < 60) return `Active ${minutes} min ago`;
+  const hours = Math.floor(minutes / 60);
+  if (hours < 24) return `Active ${hours} h ago`;
+  return `Active ${Math.floor(hours / 24)} d ago`;
 }
 
 function nameOf(friend) {
@@ -93,7 +108,9 @@ function renderFriends() {
       if (friend.latestPage?.url)
         detail.textContent += ` (last shared: ${friend.latestPage.domain || friend.latestPage.url})`;
     } else {
-      detail.textContent = 'offline';
+      const ago = activeAgo(friend.lastSeenAt);
+      detail.textContent = ago === undefined ? 'offline' : `offline · ${ago}`;
+      if (ago !== undefined) detail.title = friend.lastSeenAt;
     }
     item.append(dot, name, ' ', detail);
     list.append(item);
@@ -116,6 +133,73 @@ async function fetchToken(userId) {
   return (await response.json()).token;
 }
 
+const HISTORY_TEXT = {
+  online: () => 'Came online',
+  offline: () => 'Went offline',
+  'update-presence': (entry) =>
+    `Shared ${entry.page.title || entry.page.url} (${entry.page.domain || 'no domain'})`,
+};
+
+/** Calls `/activity` as the signed-in user (a fresh development token each time). */
+async function activityRequest(method) {
+  const token = await fetchToken(currentUser);
+  return fetch('/activity?limit=20', { method, headers: { Authorization: `Bearer ${token}` } });
+}
+
+async function loadHistory() {
+  const list = $('history');
+  if (currentUser === undefined) {
+    list.replaceChildren();
+    $('history-note').textContent = '';
+    return;
+  }
+  list.dataset.state = 'loading';
+  try {
+    const response = await activityRequest('GET');
+    list.replaceChildren();
+    if (response.status === 404) {
+      $('history-note').textContent = 'Activity history is off on this server (--no-activity).';
+      return;
+    }
+    if (!response.ok) throw new Error(`HTTP ${response.status}`);
+    const { entries, nextCursor } = await response.json();
+    for (const entry of entries) {
+      const item = document.createElement('li');
+      item.dataset.type = entry.type;
+      const time = document.createElement('time');
+      time.dateTime = entry.at;
+      time.textContent = new Date(entry.at).toLocaleTimeString();
+      const what = document.createElement('span');
+      what.className = 'what';
+      what.textContent = (HISTORY_TEXT[entry.type] ?? (() => entry.type))(entry);
+      item.append(time, ' ', what);
+      list.append(item);
+    }
+    $('history-note').textContent =
+      entries.length === 0
+        ? 'No activity recorded.'
+        : nextCursor === null
+          ? ''
+          : 'Showing the 20 most recent entries.';
+  } catch (error) {
+    $('history-note').textContent = `History unavailable: ${error.message}`;
+  } finally {
+    list.dataset.state = 'loaded';
+  }
+}
+
+async function eraseHistory() {
+  $('history').dataset.state = 'loading';
+  try {
+    const response = await activityRequest('DELETE');
+    if (!response.ok && response.status !== 404) throw new Error(`HTTP ${response.status}`);
+    log('→', { eraseHistory: response.status });
+  } catch (error) {
+    $('history-note').textContent = `Erasing failed: ${error.message}`;
+  }
+  await loadHistory();
+}
+
 function setPage(page) {
   client?.setPage(page);
   log('→', { setPage: page });
@@ -126,6 +210,7 @@ function connect(userId) {
   const name = names.get(userId) ?? userId;
   const wsUrl = new URL('/', location.href);
   wsUrl.protocol = wsUrl.protocol === 'https:' ? 'wss:' : 'ws:';
+  currentUser = userId;
   const current = createPresenceClient({
     url: wsUrl.href,
     restUrl: location.origin,
@@ -134,7 +219,9 @@ function connect(userId) {
   });
   client = current;
   current.on('status', (status) => {
-    if (client === current) setStatus(status, STATUS_TEXT[status](name));
+    if (client !== current) return;
+    setStatus(status, STATUS_TEXT[status](name));
+    if (status === 'open') loadHistory();
   });
   for (const event of ['sync', 'update', 'offline']) current.on(event, renderFriends);
   current.on('self', renderSelf);
@@ -152,6 +239,8 @@ function connect(userId) {
 function disconnect() {
   client?.close();
   client = undefined;
+  currentUser = undefined;
+  loadHistory();
   $('sharing').textContent = '';
   renderFriends();
   setStatus('closed', STATUS_TEXT.closed());
@@ -190,6 +279,8 @@ async function init() {
     setPage({ url: $('page-url').value.trim(), title: $('page-title').value });
   });
   $('hide').addEventListener('click', () => setPage(null));
+  $('refresh-history').addEventListener('click', () => loadHistory());
+  $('erase-history').addEventListener('click', () => eraseHistory());
   setStatus('closed', STATUS_TEXT.closed());
   const fromHash = new URLSearchParams(location.hash.slice(1)).get('user');
   if (fromHash && users.some((u) => u.userId === fromHash)) {

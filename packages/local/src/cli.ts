@@ -39,6 +39,11 @@ Options:
                                  (the triggers of @presence/postgres changeTriggersSql) and run the
                                  graph-changed handler for each: cache entries forgotten, ex-friends told
   --graph-change-channel <name>  NOTIFY channel of the triggers                   (default presence_friend_graph)
+  --no-activity                  no activity history: GET/DELETE /activity answer 404
+                                 (default: kept in memory, lost on exit)
+  --activity-retention-days <n>  days the in-memory activity history keeps an entry (default 30)
+  --activity-table <name>        keep the activity history in this DynamoDB table instead (env
+                                 ACTIVITY_TABLE_NAME; AWS_ENDPOINT_URL_DYNAMODB for DynamoDB Local)
   --expires-in-seconds <n>       token lifetime for \`token\`                     (default 43200)
   -h, --help                     show this help
 
@@ -46,7 +51,8 @@ Environment passed to the handlers as on Lambda: REDIS_URL, REDIS_KEY_PREFIX, RE
 DB_SCHEMA, DB_SSL, PRESENCE_SWEEP_BATCH_SIZE, PRESENCE_SWEEP_ANNOUNCE_AFTER, PRESENCE_MAX_CONNECTIONS_PER_USER,
 PRESENCE_FRAME_RATE_PER_SECOND, PRESENCE_FRAME_RATE_BURST, PRESENCE_FRAME_REFRESH_SECONDS, PRESENCE_LAST_SEEN_DAYS,
 PRESENCE_LAST_SEEN_GRANULARITY_SECONDS, LOG_LEVEL, GATEWAY_TRANSPORT (sdk | signed-http: how the handlers
-call this server's @connections endpoint with --delivery http). PRESENCE_LOCAL_HOME moves the key directory.
+call this server's @connections endpoint with --delivery http), ACTIVITY_TABLE_NAME, ACTIVITY_RETENTION_DAYS.
+PRESENCE_LOCAL_HOME moves the key directory.
 `;
 
 const PASSED_ENV = [
@@ -67,6 +73,8 @@ const PASSED_ENV = [
   'LOG_LEVEL',
   'GATEWAY_TRANSPORT',
   'PRESENCE_FRIEND_CACHE_SECONDS',
+  'ACTIVITY_TABLE_NAME',
+  'ACTIVITY_RETENTION_DAYS',
 ] as const;
 
 class UsageError extends Error {}
@@ -113,6 +121,9 @@ function parse(argv: readonly string[]) {
       'friend-cache-seconds': { type: 'string' },
       'listen-graph-changes': { type: 'boolean' },
       'graph-change-channel': { type: 'string' },
+      'no-activity': { type: 'boolean' },
+      'activity-retention-days': { type: 'string' },
+      'activity-table': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -143,6 +154,11 @@ function banner(
     `presence-local is running on ${local.url}`,
     `  WebSocket     ${local.wsUrl}/?Authorization=<token>`,
     `  REST          GET ${local.url}/presence   GET ${local.url}/presence/{userId}`,
+    `  History       ${
+      local.activityKind === 'off'
+        ? 'off (--no-activity): /activity answers 404'
+        : `GET/DELETE ${local.url}/activity  (${local.activityKind === 'dynamodb' ? 'DynamoDB' : 'in memory'})`
+    }`,
     `  Demo page     ${local.url}/`,
     `  JWKS          ${local.url}/.well-known/jwks.json  (iss ${local.issuer.issuer}, aud ${LOCAL_CLIENT_ID})`,
     `  @connections  ${local.url}/@connections/{connectionId}  (${
@@ -190,6 +206,14 @@ async function start(values: ReturnType<typeof parse>['values']): Promise<void> 
   if (values['listen-graph-changes'] === true && databaseUrl === undefined) {
     throw new UsageError('--listen-graph-changes needs --database-url (or DATABASE_URL)');
   }
+  if (values['activity-table'] !== undefined) env.ACTIVITY_TABLE_NAME = values['activity-table'];
+  const activityRetentionDays = integer(
+    values['activity-retention-days'],
+    'activity-retention-days',
+    1,
+  );
+  if (activityRetentionDays !== undefined)
+    env.ACTIVITY_RETENTION_DAYS = String(activityRetentionDays);
   const corsOrigins = values['cors-origin']
     ?.flatMap((o) => o.split(','))
     .map((o) => o.trim())
@@ -208,6 +232,8 @@ async function start(values: ReturnType<typeof parse>['values']): Promise<void> 
     ...(values['listen-graph-changes'] === true
       ? { listenGraphChanges: channel === undefined ? true : { channel } }
       : {}),
+    ...(values['no-activity'] === true ? { activityHistory: false } : {}),
+    ...(activityRetentionDays === undefined ? {} : { activityRetentionDays }),
     ...(redisUrl === undefined ? {} : { redisUrl }),
     ...(databaseUrl === undefined ? {} : { databaseUrl }),
     ...(corsOrigins === undefined

@@ -2,11 +2,13 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import {
+  type ActivityLog,
   type Clock,
   ConfigError,
   type FriendGraph,
   type FriendGraphSeed,
   type Logger,
+  MemoryActivityLog,
   MemoryFriendCache,
   MemoryFriendGraph,
   MemoryPresenceStore,
@@ -133,6 +135,17 @@ export interface LocalPresenceOptions {
    * @default false
    */
   readonly listenGraphChanges?: boolean | { readonly channel?: string };
+  /**
+   * Issue 14's activity history, served by `GET`/`DELETE /activity` and recorded by the WebSocket
+   * handlers: `true` keeps it in memory (a `MemoryActivityLog` on `clock`, lost on exit), `false`
+   * turns it off (`/activity` answers 404), an `ActivityLog` uses that one. With
+   * `env.ACTIVITY_TABLE_NAME` set (and `true`), the handlers use that DynamoDB table as on AWS
+   * (`ACTIVITY_RETENTION_DAYS`; point the SDK at DynamoDB Local with `AWS_ENDPOINT_URL_DYNAMODB`).
+   * @default true
+   */
+  readonly activityHistory?: boolean | ActivityLog;
+  /** Days the in-memory history keeps an entry. @default `env.ACTIVITY_RETENTION_DAYS`, else 30 */
+  readonly activityRetentionDays?: number;
 }
 
 /** A running local presence API. */
@@ -149,6 +162,8 @@ export interface LocalPresence {
   readonly graphKind: 'memory' | 'postgres' | 'custom';
   /** How frames reach the sockets: in process, or over HTTP `@connections` (`delivery`). */
   readonly delivery: 'inproc' | 'http';
+  /** Where the activity history is kept (`activityHistory`), or `'off'`. */
+  readonly activityKind: 'memory' | 'dynamodb' | 'custom' | 'off';
   /** Whether `/dev/token` and `/dev/users` answer (`devEndpoints`). */
   readonly devEndpoints: boolean;
   /** How the handlers call `@connections` with `delivery: 'http'` (`GATEWAY_TRANSPORT` in `env`). */
@@ -231,6 +246,33 @@ export async function startLocalPresence(
     );
   }
   const logger = options.logger ?? createLogger({ level: logLevelOf(env.LOG_LEVEL) });
+
+  const activityOption = options.activityHistory ?? true;
+  const activityKind: LocalPresence['activityKind'] =
+    activityOption === false
+      ? 'off'
+      : activityOption !== true
+        ? 'custom'
+        : env.ACTIVITY_TABLE_NAME
+          ? 'dynamodb'
+          : 'memory';
+  const retentionDays =
+    options.activityRetentionDays ??
+    (env.ACTIVITY_RETENTION_DAYS ? Number(env.ACTIVITY_RETENTION_DAYS) : 30);
+  if (!Number.isSafeInteger(retentionDays) || retentionDays < 1) {
+    throw new ConfigError(
+      `activityRetentionDays must be a whole number >= 1, got ${retentionDays}`,
+    );
+  }
+  const activityLog: ActivityLog | undefined =
+    activityKind === 'custom'
+      ? (activityOption as ActivityLog)
+      : activityKind === 'memory'
+        ? new MemoryActivityLog({
+            retentionMs: retentionDays * 24 * 60 * 60 * 1000,
+            ...(options.clock === undefined ? {} : { clock: options.clock }),
+          })
+        : undefined;
 
   let api: GatewayIdentity = { ...API_TEMPLATE, domainName: `${host}:${options.port ?? 3000}` };
   let corsOrigins: readonly string[] = [];
@@ -387,7 +429,8 @@ export async function startLocalPresence(
       config.friendCache.ttlSeconds > 0 && redisUrl === undefined
         ? new MemoryFriendCache(options.clock === undefined ? {} : { clock: options.clock })
         : undefined;
-    runtime = createRuntime(config, {
+    runtime = createRuntime(activityKind === 'off' ? { ...config, activity: undefined } : config, {
+      ...(activityLog === undefined ? {} : { activityLog }),
       notifier,
       logger,
       ...(store === undefined ? {} : { store }),
@@ -472,6 +515,7 @@ export async function startLocalPresence(
     graphKind:
       options.graph !== undefined ? 'custom' : databaseUrl === undefined ? 'memory' : 'postgres',
     delivery,
+    activityKind,
     devEndpoints,
     gatewayTransport: config.gateway.transport,
     issuer: tokenIssuer,

@@ -51,6 +51,9 @@ describe.skipIf(!built)('presence-local command', () => {
       '--friend-cache-seconds',
       '--listen-graph-changes',
       '--graph-change-channel',
+      '--no-activity',
+      '--activity-retention-days',
+      '--activity-table',
       'token <userId>',
     ]) {
       expect(run.stdout).toContain(option);
@@ -108,6 +111,7 @@ describe.skipIf(!built)('presence-local command', () => {
       expect(output).toContain('presence-local token');
       expect(output).toContain('handlers deliver in process');
       expect(output).toContain('Dev endpoints GET /dev/token/{userId}');
+      expect(output).toMatch(/History +GET\/DELETE http:\S+\/activity {2}\(in memory\)/);
       const port = new URL(url).port;
 
       const token = spawnSync('node', [CLI, 'token', 'alice', '--port', port], {

@@ -102,12 +102,83 @@ describe.skipIf(!available)('demo page in headless Chromium', () => {
     await bob.screenshot({ path: new URL('demo-page.png', ARTIFACTS).pathname, fullPage: true });
 
     await alice.close();
-    await expectText(bob, aliceRow, 'Alice Martin offline');
+    // The timeout frame carries lastSeenAt (rounded down to 5 minutes): "Active N min ago".
+    await expectMatch(bob, aliceRow, /^Alice Martin offline · Active (just now|[0-4] min ago)$/);
     await expectText(bob, '#online-count', '(0 of 3 online)');
     expect(errors).toEqual([]);
     await Promise.all(contexts.map((c) => c.close()));
   });
 });
+
+describe.skipIf(!available)('demo page: the signed-in user’s activity history', () => {
+  let local: LocalPresence;
+  let browser: Browser;
+
+  beforeAll(async () => {
+    local = await startLocalPresence({ port: 0, sweepIntervalSeconds: 0, logger: silent });
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run'],
+    });
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await local?.close();
+  });
+
+  it('lists the shared pages and the online transition (never the hidden page), erases them, and a friend sees "Active … ago"', async () => {
+    const contexts = await Promise.all(
+      [1, 2].map(() => browser.newContext({ viewport: { width: 1100, height: 900 } })),
+    );
+    const errors: string[] = [];
+    const [frank, grace] = await Promise.all(contexts.map((c) => c.newPage()));
+    if (frank === undefined || grace === undefined) throw new Error('no pages');
+    for (const page of [frank, grace]) page.on('pageerror', (error) => errors.push(error.message));
+    const frankRow = 'li[data-user-id="frank"]';
+
+    await grace.goto(`${local.url}/#user=grace`);
+    await expectMatch(grace, '#status', /^Connected as /);
+    await frank.goto(`${local.url}/#user=frank`);
+    await expectMatch(frank, '#status', /^Connected as /);
+    await frank.click('button.sample:has-text("github.com")');
+    await expectMatch(grace, frankRow, /Explore GitHub github\.com$/);
+    await frank.click('#hide');
+    await expectMatch(grace, frankRow, /online, activity hidden/);
+    await frank.click('button.sample:has-text("en.wikipedia.org")');
+    await expectMatch(grace, frankRow, /wikipedia\.org$/);
+
+    await expectHistory(frank, [
+      'Shared Presence information - Wikipedia (wikipedia.org)',
+      'Shared Explore GitHub (github.com)',
+      'Came online',
+    ]);
+    await frank.click('#erase-history');
+    await expectHistory(frank, []);
+    await expectText(frank, '#history-note', 'No activity recorded.');
+
+    await frank.close();
+    await expectMatch(grace, frankRow, / offline · Active (just now|[0-4] min ago)$/);
+    expect(errors).toEqual([]);
+    await Promise.all(contexts.map((c) => c.close()));
+  });
+});
+
+/** Refreshes the history list until its entries read `want` (bounded): an append runs beside the frames. */
+async function expectHistory(page: Page, want: string[]): Promise<void> {
+  await expect
+    .poll(
+      async () => {
+        await page.click('#refresh-history');
+        await page.waitForSelector('#history[data-state="loaded"]', {
+          ...BOUND,
+          state: 'attached',
+        });
+        return page.locator('#history li .what').allInnerTexts();
+      },
+      { timeout: 10_000, interval: 100 },
+    )
+    .toEqual(want);
+}
 
 type PageDocument = { querySelector(selector: string): { innerText: string } | null };
 
@@ -139,6 +210,34 @@ async function expectText(
   } catch (error) {
     const seen = await page.evaluate(visibleText, selector);
     throw new Error(`${selector}: expected the text "${text}", saw "${seen}"`, { cause: error });
+  }
+}
+
+/** Waits (bounded) until the visible text of `selector` matches `pattern`. */
+async function expectMatch(
+  page: Page,
+  selector: string,
+  pattern: RegExp,
+  bound = BOUND,
+): Promise<void> {
+  try {
+    await page.waitForFunction(
+      ([sel, source, flags]) =>
+        new RegExp(source, flags).test(
+          (globalThis as unknown as { document: PageDocument }).document
+            .querySelector(sel)
+            ?.innerText.replace(/\s+/g, ' ')
+            .trim() ?? '',
+        ),
+      [selector, pattern.source, pattern.flags] as const,
+      { ...bound, polling: 100 },
+    );
+  } catch (error) {
+    const seen = await page.evaluate(visibleText, selector);
+    const frames = await page.evaluate(visibleText, '#log');
+    throw new Error(`${selector}: expected to match ${pattern}, saw "${seen}" (${frames})`, {
+      cause: error,
+    });
   }
 }
 

@@ -70,6 +70,10 @@ export interface FrontDoorContext {
   readonly tracingEnabled: boolean;
   readonly cloudWatchRole: boolean;
   readonly domain: PresenceDomain | undefined;
+  /** `GET /activity` (issue 14's history): behind the same authorization as `GET /presence`. */
+  readonly getActivity: lambda.IFunction;
+  /** `DELETE /activity`. */
+  readonly deleteActivity: lambda.IFunction;
 }
 
 /** A built front door. */
@@ -148,22 +152,38 @@ class HttpApiFrontDoor extends PresenceFrontDoor {
         : {
             corsPreflight: {
               allowOrigins: [...origins],
-              allowMethods: [apigwv2.CorsHttpMethod.GET, apigwv2.CorsHttpMethod.OPTIONS],
+              allowMethods: [
+                apigwv2.CorsHttpMethod.GET,
+                apigwv2.CorsHttpMethod.OPTIONS,
+                apigwv2.CorsHttpMethod.DELETE,
+              ],
               allowHeaders: ['Authorization', 'Content-Type'],
               allowCredentials: false,
               maxAge: Duration.minutes(10),
             },
           }),
     });
-    const route = (path: string, fn: lambda.IFunction, id: string) =>
+    const route = (
+      path: string,
+      fn: lambda.IFunction,
+      id: string,
+      method: apigwv2.HttpMethod = apigwv2.HttpMethod.GET,
+    ) =>
       api.addRoutes({
         path,
-        methods: [apigwv2.HttpMethod.GET],
+        methods: [method],
         integration: new apigwv2Integrations.HttpLambdaIntegration(id, fn),
         ...(authorizer === undefined ? {} : { authorizer }),
       });
     route('/presence', context.getPresence, 'GetPresenceIntegration');
     route('/presence/{userId}', context.getUserPresence, 'GetUserPresenceIntegration');
+    route('/activity', context.getActivity, 'GetActivityIntegration');
+    route(
+      '/activity',
+      context.deleteActivity,
+      'DeleteActivityIntegration',
+      apigwv2.HttpMethod.DELETE,
+    );
     const { options, domain } = stageOptions(
       scope,
       { logs: 'RestAccessLogs', domain: 'RestDomain' },
@@ -227,7 +247,7 @@ class RestApiFrontDoor extends PresenceFrontDoor {
         origins.length > 0
           ? {
               allowOrigins: origins,
-              allowMethods: ['GET', 'OPTIONS'],
+              allowMethods: ['GET', 'OPTIONS', 'DELETE'],
               allowHeaders: ['Authorization', 'Content-Type'],
               allowCredentials: false,
               maxAge: Duration.hours(1),
@@ -259,6 +279,20 @@ class RestApiFrontDoor extends PresenceFrontDoor {
         new apigateway.LambdaIntegration(context.getUserPresence, { allowTestInvoke: false }),
         methodOptions({ 'method.request.path.userId': true }),
       );
+    const activity = api.root.addResource('activity');
+    activity.addMethod(
+      'GET',
+      new apigateway.LambdaIntegration(context.getActivity, { allowTestInvoke: false }),
+      methodOptions({
+        'method.request.querystring.cursor': false,
+        'method.request.querystring.limit': false,
+      }),
+    );
+    activity.addMethod(
+      'DELETE',
+      new apigateway.LambdaIntegration(context.deleteActivity, { allowTestInvoke: false }),
+      methodOptions({}),
+    );
     if (origins.length > 0) addCorsToGatewayResponses(api, origins);
     if (this.#webAclArn !== undefined) {
       new wafv2.CfnWebACLAssociation(scope, 'RestWebAcl', {

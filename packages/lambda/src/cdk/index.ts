@@ -10,6 +10,7 @@
  */
 export { PRESENCE_FUNCTION_NAMES, type PresenceFunctionName } from '../manifest.js';
 export { PRESENCE_METRICS } from '../metric-names.js';
+export type { PresenceActivityHistoryOptions } from './activity.js';
 export {
   type DirectDatabaseOptions,
   PresenceDatabase,

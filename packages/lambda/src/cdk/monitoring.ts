@@ -121,23 +121,27 @@ export class PresenceMonitoring extends Construct {
         1,
       );
     }
-    const throttles = Object.fromEntries(
-      PRESENCE_FUNCTION_NAMES.map((name, i) => [
-        `t${i}`,
-        props.functions[name].metricThrottles({ period: FIVE_MINUTES }),
-      ]),
-    );
-    alarm(
-      'function-throttles',
-      'Lambda throttled invocations (account concurrency used up, or a reserved concurrency reached)',
-      new cloudwatch.MathExpression({
-        expression: Object.keys(throttles).join(' + '),
-        usingMetrics: throttles,
-        label: 'Throttles, all functions',
-        period: FIVE_MINUTES,
-      }),
-      1,
-    );
+    // An alarm's math expression sums at most 10 metrics: one alarm per ten functions, the first
+    // keeping its name.
+    for (let start = 0; start < PRESENCE_FUNCTION_NAMES.length; start += 10) {
+      const throttles = Object.fromEntries(
+        PRESENCE_FUNCTION_NAMES.slice(start, start + 10).map((name, i) => [
+          `t${i}`,
+          props.functions[name].metricThrottles({ period: FIVE_MINUTES }),
+        ]),
+      );
+      alarm(
+        start === 0 ? 'function-throttles' : `function-throttles-${start / 10 + 1}`,
+        'Lambda throttled invocations (account concurrency used up, or a reserved concurrency reached)',
+        new cloudwatch.MathExpression({
+          expression: Object.keys(throttles).join(' + '),
+          usingMetrics: throttles,
+          label: start === 0 ? 'Throttles, all functions' : 'Throttles, more functions',
+          period: FIVE_MINUTES,
+        }),
+        1,
+      );
+    }
 
     // --- APIs ---
     alarm(

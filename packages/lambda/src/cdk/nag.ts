@@ -107,7 +107,7 @@ function acknowledgeFrontDoor(frontDoor: FrontDoorBinding): void {
       frontDoor.authorization === 'handler'
         ? HANDLER_VERIFIES
         : 'A Lambda REQUEST authorizer verifies the Authorization header (signature, iss, exp, iat, token_use=id, app client): unlike a Cognito authorizer it accepts the `Bearer ` prefix PROTOCOL.md requires, refuses access tokens and serves generic OIDC issuers.';
-    for (const method of restApi.methods.filter((m) => m.httpMethod === 'GET')) {
+    for (const method of restApi.methods.filter((m) => m.httpMethod !== 'OPTIONS')) {
       if (frontDoor.authorization === 'handler') acknowledge(method, 'APIG4', why);
       acknowledge(method, 'COG4', why);
     }

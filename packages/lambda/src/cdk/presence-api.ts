@@ -1,6 +1,7 @@
 import {
   type aws_apigateway as apigateway,
   type aws_apigatewayv2 as apigwv2,
+  type aws_dynamodb,
   CfnOutput,
   Duration,
   aws_ec2 as ec2,
@@ -19,6 +20,7 @@ import { Construct } from 'constructs';
 import type { PresenceEnv } from '../config/index.js';
 import { PRESENCE_FUNCTIONS, type PresenceFunctionName, usesGroup } from '../manifest.js';
 import { DEFAULT_METRICS_NAMESPACE } from '../metric-names.js';
+import { createActivityTable, grantActivity, type PresenceActivityBinding } from './activity.js';
 import { type FrontDoorBinding, PresenceFrontDoor } from './front-door.js';
 import { presenceFunctionsDirectory } from './function-code.js';
 import { createFunctions } from './functions.js';
@@ -93,6 +95,8 @@ export class PresenceApi extends Construct implements ec2.IConnectable {
   readonly graphChangesRule?: events.Rule;
   /** Where graph changes that still fail after their retries go. @default - none without `graphChanges` */
   readonly graphChangesDeadLetterQueue?: sqs.Queue;
+  /** The activity history's table. @default - none without `activityHistory` */
+  readonly activityTable?: aws_dynamodb.TableV2;
 
   /** Validates `props` (throws naming every problem) and creates the resources. */
   constructor(scope: Construct, id: string, props: PresenceApiProps) {
@@ -155,10 +159,16 @@ export class PresenceApi extends Construct implements ec2.IConnectable {
       );
     }
 
+    const activity =
+      props.activityHistory === undefined || props.activityHistory === false
+        ? undefined
+        : createActivityTable(this, props.activityHistory === true ? {} : props.activityHistory);
+    this.activityTable = activity?.table;
+
     // --- Functions ---
     this.webSocketApi = createWebSocketApi(this);
     this.webSocketCallbackUrl = callbackUrlOf(this.webSocketApi, stageName);
-    const environment = this.#environment(props, redis);
+    const environment = this.#environment(props, redis, activity);
     validateProps(props, environment);
     const functions = createFunctions(this, {
       codeDirectory: props.functionsCodeDirectory ?? presenceFunctionsDirectory(),
@@ -179,6 +189,7 @@ export class PresenceApi extends Construct implements ec2.IConnectable {
       },
     });
     this.functions = functions;
+    if (activity !== undefined) grantActivity(activity.table, functions);
 
     // --- WebSocket API ---
     const webSocket = completeWebSocketApi(this, this.webSocketApi, {
@@ -205,6 +216,8 @@ export class PresenceApi extends Construct implements ec2.IConnectable {
       tracingEnabled,
       cloudWatchRole: props.cloudWatchRole ?? false,
       domain: props.restDomain,
+      getActivity: functions['get-activity'],
+      deleteActivity: functions['delete-activity'],
     });
     this.restUrl = rest.url;
     this.httpApi = rest.httpApi;
@@ -240,6 +253,7 @@ export class PresenceApi extends Construct implements ec2.IConnectable {
         frontDoor: rest,
         redis,
         ...(props.alarmActions === undefined ? {} : { alarmActions: props.alarmActions }),
+        activityHistory: activity !== undefined,
       });
     }
     acknowledgeNagRules(this, {
@@ -265,7 +279,11 @@ export class PresenceApi extends Construct implements ec2.IConnectable {
    * Every variable any function reads, typed through `PresenceEnv` (a misspelt variable does not
    * compile); each function then gets only its own groups'.
    */
-  #environment(props: PresenceApiProps, redis: PresenceRedisBinding): PresenceEnv {
+  #environment(
+    props: PresenceApiProps,
+    redis: PresenceRedisBinding,
+    activity: PresenceActivityBinding | undefined,
+  ): PresenceEnv {
     const env: PresenceEnv = {
       PRESENCE_TIMEOUT_SECONDS: String(props.presenceTimeoutSeconds ?? 180),
       PRESENCE_SWEEP_BATCH_SIZE: optionalString(props.sweepBatchSize),
@@ -290,6 +308,8 @@ export class PresenceApi extends Construct implements ec2.IConnectable {
       CORS_ALLOWED_ORIGINS:
         props.allowedOrigins.length > 0 ? props.allowedOrigins.join(',') : undefined,
       PRESENCE_FRIEND_CACHE_SECONDS: optionalString(props.friendCacheSeconds),
+      ACTIVITY_TABLE_NAME: activity?.table.tableName,
+      ACTIVITY_RETENTION_DAYS: optionalString(activity?.retentionDays),
     };
     return env;
   }

@@ -5,6 +5,7 @@ import type {
   aws_logs as logs,
 } from 'aws-cdk-lib';
 import type { PresenceFunctionName } from '../manifest.js';
+import type { PresenceActivityHistoryOptions } from './activity.js';
 import type { PresenceDatabase } from './database.js';
 import type { PresenceDomain, PresenceFrontDoor } from './front-door.js';
 import type { PresenceFunctionOverrides } from './functions.js';
@@ -253,6 +254,16 @@ export interface PresenceApiProps {
    * @default - no rule: the `graph-changed` function is deployed but nothing invokes it
    */
   readonly graphChanges?: PresenceGraphChanges;
+
+  // --- Activity history ---
+  /**
+   * Issue 14's activity history: a DynamoDB table (on-demand, TTL, point-in-time recovery,
+   * encrypted) where `connect`, `heartbeat`, `update-presence`, `disconnect`, `timeout` and
+   * `graph-changed` record the user's shared pages and online/offline transitions, read with
+   * `GET /activity` and erased with `DELETE /activity` by the user only. `true` takes the defaults.
+   * @default - none: nothing is recorded and `/activity` answers 404
+   */
+  readonly activityHistory?: boolean | PresenceActivityHistoryOptions;
 }
 
 /** The EventBridge bus the user service puts its friend-graph changes on. */

@@ -26,6 +26,7 @@ const PROP_OF: Readonly<Record<string, string>> = {
   AUTH_COGNITO_USER_POOL_ID: 'identity user pool',
   AUTH_ISSUER: 'identity issuerUrl',
   AUTH_JWKS_URL: 'identity jwksUrl',
+  ACTIVITY_RETENTION_DAYS: 'activityHistory.retentionDays',
 };
 
 const CHECKED_GROUPS: readonly GroupName[] = [
@@ -37,6 +38,7 @@ const CHECKED_GROUPS: readonly GroupName[] = [
   'identity',
   'cors',
   'friendCache',
+  'activity',
 ];
 
 /** A number known at synth (not a token) that fails `ok`. */

@@ -1,5 +1,6 @@
 import { createPresenceService } from '@presence/core';
 import type { PresenceConfig } from '../config/index.js';
+import { dynamoActivityLog } from './activity.js';
 import { redisFriendCache } from './friend-cache.js';
 import { postgresGraph } from './graph.js';
 import {
@@ -32,6 +33,7 @@ export function createRuntime(
       verifier: jwtVerifier,
       service: createPresenceService,
       friendCache: redisFriendCache,
+      activityLog: dynamoActivityLog,
     },
     overrides,
   );

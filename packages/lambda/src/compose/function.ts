@@ -24,6 +24,7 @@ export type BuildersFor<F extends PresenceFunctionName> = Needs<F, 'redis', 'sto
   Needs<F, 'gateway', 'notifier'> &
   Needs<F, 'identity', 'verifier'> &
   Needs<F, 'friendCache', 'friendCache'> &
+  Needs<F, 'activity', 'activityLog'> &
   (F extends 'authorizer'
     ? { readonly service?: never }
     : { readonly service: NonNullable<PortBuilders['service']> });

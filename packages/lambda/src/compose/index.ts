@@ -7,6 +7,7 @@
  * @module
  */
 
+export { dynamoActivityLog } from './activity.js';
 export { redisFriendCache, redisFriendCacheOptions } from './friend-cache.js';
 export { createRuntime } from './full.js';
 export { type BuildersFor, defineFunction } from './function.js';

@@ -1,4 +1,5 @@
 import {
+  type ActivityLog,
   type Clock,
   ConfigError,
   type ConnectionNotifier,
@@ -47,6 +48,8 @@ export interface BuildDependencies {
   /** Where secrets are read. @default - Secrets Manager, cached (the builders create it on first use) */
   readonly secrets?: SecretSource;
   readonly logger: Logger;
+  /** The service's clock (the activity history measures its retention with it). @default systemClock */
+  readonly clock?: Clock;
 }
 
 /**
@@ -81,6 +84,11 @@ export interface PortBuilders {
     config: Pick<PresenceConfig, 'redis' | 'friendCache'>,
     deps: BuildDependencies,
   ) => FriendCache;
+  /** The activity history (`activity` group); `undefined` when the group turns it off. */
+  readonly activityLog?: (
+    config: Pick<PresenceConfig, 'activity' | 'aws'>,
+    deps: BuildDependencies,
+  ) => ActivityLog | undefined;
 }
 
 /** Replacements for what {@link createRuntime} would build: tests and the local runtime use them. */
@@ -109,6 +117,8 @@ export interface RuntimeOverrides {
    * @default - a RedisFriendCache on `config.redis`
    */
   readonly friendCache?: FriendCache;
+  /** @default - a DynamoDbActivityLog from `config.activity`, or none when it is unset */
+  readonly activityLog?: ActivityLog;
 }
 
 /** The runtime with the configuration it was built from. */
@@ -152,6 +162,7 @@ export function composeRuntime(
       : NO_METRICS);
   const deps: BuildDependencies = {
     logger,
+    ...(overrides.clock === undefined ? {} : { clock: overrides.clock }),
     ...(overrides.readSecret === undefined
       ? {}
       : { secrets: secretSourceOf(overrides.readSecret) }),
@@ -167,6 +178,11 @@ export function composeRuntime(
   const builtNotifier =
     overrides.notifier ??
     (gateway && builders.notifier ? builders.notifier({ gateway, aws }, deps) : undefined);
+  const builtActivityLog =
+    overrides.activityLog ??
+    (config.activity && builders.activityLog
+      ? builders.activityLog({ activity: config.activity, aws }, deps)
+      : undefined);
   const builtVerifier =
     overrides.verifier ??
     (identity && builders.verifier ? builders.verifier({ identity }) : undefined);
@@ -219,6 +235,7 @@ export function composeRuntime(
           sweepBatchSize: config.sweep.batchSize,
           sweepAnnounceAfter: config.sweep.announceAfter,
         }),
+    ...(builtActivityLog === undefined ? {} : { activityLog: builtActivityLog }),
     // The handlers write one info line per invocation with the same counts plus latency; the
     // service's own info lines would double them, so they go to debug.
     logger: demoteInfo(logger),
@@ -245,6 +262,7 @@ export function composeRuntime(
         overrides.store === undefined ? store.close?.() : undefined,
         overrides.graph === undefined ? measuredGraph.close?.() : undefined,
         overrides.friendCache === undefined ? friendCache?.close?.() : undefined,
+        overrides.activityLog === undefined ? builtActivityLog?.close?.() : undefined,
       ]).then(() => undefined);
       return closed;
     },

@@ -120,3 +120,9 @@ export function normalizeEnv(
   }
   return out;
 }
+
+/** A DynamoDB table name (3-255 of `A-Z a-z 0-9 _ . -`) or table ARN. */
+export const dynamoTableName = required().regex(
+  /^(?:[A-Za-z0-9_.-]{3,255}|arn:[^\s]+:table\/[A-Za-z0-9_.-]{3,255})$/,
+  'must be a DynamoDB table name (3-255 of A-Z a-z 0-9 _ . -) or table ARN',
+);

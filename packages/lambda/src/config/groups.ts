@@ -1,6 +1,7 @@
 import * as z from 'zod';
 import {
   anyUrl,
+  dynamoTableName,
   flag,
   fraction,
   integer,
@@ -326,3 +327,20 @@ export const friendCacheGroup = z
     PRESENCE_FRIEND_CACHE_SECONDS: integer(0, 3600).default(0),
   })
   .transform((env) => ({ ttlSeconds: env.PRESENCE_FRIEND_CACHE_SECONDS }));
+
+/**
+ * `activity`: the activity history (issue 14) on DynamoDB. Unset `ACTIVITY_TABLE_NAME` means no
+ * history: nothing is recorded and `GET`/`DELETE /activity` answer 404.
+ */
+export const activityGroup = z
+  .object({
+    /** The table laid out as `@presence/dynamodb`'s `ACTIVITY_TABLE` says; unset: no history. */
+    ACTIVITY_TABLE_NAME: dynamoTableName.optional(),
+    /** Days an entry is listed (and the TTL it is written with). */
+    ACTIVITY_RETENTION_DAYS: integer(1, 3650).default(30),
+  })
+  .transform((env) =>
+    env.ACTIVITY_TABLE_NAME === undefined
+      ? undefined
+      : { tableName: env.ACTIVITY_TABLE_NAME, retentionDays: env.ACTIVITY_RETENTION_DAYS },
+  );

@@ -17,6 +17,7 @@ import {
 } from '../manifest.js';
 import { normalizeEnv } from './fields.js';
 import {
+  activityGroup,
   awsGroup,
   corsGroup,
   databaseGroup,
@@ -46,6 +47,7 @@ const GROUP_SHAPE = {
   observability: observabilityGroup,
   aws: awsGroup,
   friendCache: friendCacheGroup,
+  activity: activityGroup,
 };
 const ALL_GROUPS = z.object(GROUP_SHAPE);
 const ALWAYS = { observability: true, aws: true } as const;
@@ -86,6 +88,8 @@ export type FriendCacheConfig = PresenceConfig['friendCache'];
 export type GatewayConfig = PresenceConfig['gateway'];
 /** How the notifier calls `@connections`: the AWS SDK client, or signed node:http(s) requests. */
 export type NotifierTransport = GatewayConfig['transport'];
+/** The activity history's table and retention; `undefined` when `ACTIVITY_TABLE_NAME` is unset. */
+export type ActivityConfig = PresenceConfig['activity'];
 
 type UnionToIntersection<U> = (U extends unknown ? (k: U) => void : never) extends (
   k: infer I,
@@ -140,6 +144,7 @@ export const GROUP_VARIABLES: Readonly<Record<GroupName, readonly string[]>> = O
   observability: variablesOf(observabilityGroup),
   aws: variablesOf(awsGroup),
   friendCache: variablesOf(friendCacheGroup),
+  activity: variablesOf(activityGroup),
 });
 
 /** The variable names one function reads (its groups and `observability`). */

@@ -81,6 +81,7 @@ const restV1Schema = z.object({
   httpMethod: z.string(),
   headers: headersSchema,
   pathParameters: headersSchema,
+  queryStringParameters: headersSchema,
   requestContext: z
     .object({ requestId: z.string().optional(), authorizer: authorizerContextSchema })
     .loose(),
@@ -91,6 +92,7 @@ const httpV2Schema = z.object({
   version: z.literal('2.0'),
   headers: headersSchema,
   pathParameters: headersSchema,
+  queryStringParameters: headersSchema,
   requestContext: z
     .object({
       http: z.object({ method: z.string() }).loose(),
@@ -105,6 +107,8 @@ export interface ParsedRestEvent {
   readonly method: string;
   readonly headers: Record<string, string | undefined>;
   readonly pathParameters: Record<string, string | undefined>;
+  /** The query string (`?cursor=&limit=`); the last value of a repeated name (REST API v1), joined with `,` (HTTP API v2). */
+  readonly queryStringParameters: Record<string, string | undefined>;
   readonly requestId: string | undefined;
   /** Claims of a gateway authorizer (REST Cognito, HTTP API JWT), when one ran. */
   readonly claims: Record<string, unknown> | undefined;
@@ -140,6 +144,7 @@ function restFields(
     method: method.toUpperCase(),
     headers: data.headers ?? {},
     pathParameters: data.pathParameters ?? {},
+    queryStringParameters: data.queryStringParameters ?? {},
     requestId: data.requestContext.requestId,
     claims: authorizer?.claims ?? authorizer?.jwt?.claims ?? undefined,
     authorizerUserId: typeof userId === 'string' && userId !== '' ? userId : undefined,

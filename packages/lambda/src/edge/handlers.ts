@@ -2,6 +2,8 @@ import type { AuthorizerHandler } from './authorizer.js';
 import { createAuthorizerHandler } from './authorizer.js';
 import { createGraphChangedHandler, type GraphChangedHandler } from './graph-changed.js';
 import {
+  createDeleteActivityHandler,
+  createGetActivityHandler,
   createGetPresenceHandler,
   createGetUserPresenceHandler,
   type RestHandler,
@@ -37,6 +39,10 @@ export interface PresenceHandlers {
   readonly getUserPresence: RestHandler;
   /** EventBridge (the user service): a friendship or a user's sharing settings changed; forgets the friend cache's entries and tells the connections concerned. */
   readonly graphChanged: GraphChangedHandler;
+  /** `GET /activity?cursor=&limit=`: a page of the caller's own history, `{ entries, nextCursor }`. */
+  readonly getActivity: RestHandler;
+  /** `DELETE /activity`: erases the caller's own history; 204. */
+  readonly deleteActivity: RestHandler;
 }
 
 /**
@@ -60,5 +66,7 @@ export function createHandlers(source: RuntimeSource): PresenceHandlers {
     getPresence: createGetPresenceHandler(shared),
     getUserPresence: createGetUserPresenceHandler(shared),
     graphChanged: createGraphChangedHandler(shared),
+    getActivity: createGetActivityHandler(shared),
+    deleteActivity: createDeleteActivityHandler(shared),
   };
 }

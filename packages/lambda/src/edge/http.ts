@@ -15,6 +15,7 @@ const OUTAGE_MESSAGES: Partial<Record<PresenceErrorCode, string>> = {
   store_unavailable: 'The presence store is unavailable, retry later',
   graph_unavailable: 'The friend graph is unavailable, retry later',
   notifier_unavailable: 'The connection gateway is unavailable, retry later',
+  activity_unavailable: 'The activity history is unavailable, retry later',
 };
 
 /** The client-safe `{code, message}` of any thrown value. */
@@ -55,6 +56,12 @@ export const PREFLIGHT_HEADERS: Readonly<Record<string, string>> = Object.freeze
   'Access-Control-Allow-Methods': 'GET, OPTIONS',
   'Access-Control-Allow-Headers': 'Authorization, Content-Type',
   'Access-Control-Max-Age': '600',
+});
+
+/** Headers added to the CORS preflight of `/activity` (it also answers DELETE). */
+export const ACTIVITY_PREFLIGHT_HEADERS: Readonly<Record<string, string>> = Object.freeze({
+  ...PREFLIGHT_HEADERS,
+  'Access-Control-Allow-Methods': 'GET, DELETE, OPTIONS',
 });
 
 /** A JSON response. */

@@ -32,6 +32,10 @@ export {
 export { createHandlers, type PresenceHandlers } from './handlers.js';
 export { corsHeaders, type ErrorBody, errorBodyOf, FORBIDDEN_BODY } from './http.js';
 export {
+  type ActivityEntryBody,
+  type ActivityResponseBody,
+  createDeleteActivityHandler,
+  createGetActivityHandler,
   createGetPresenceHandler,
   createGetUserPresenceHandler,
   type RestHandler,

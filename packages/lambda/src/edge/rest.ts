@@ -1,7 +1,20 @@
-import { NotFoundError, UnauthorizedError } from '@presence/core';
+import {
+  type ActivityEntry,
+  InvalidInputError,
+  MAX_ACTIVITY_PAGE_LIMIT,
+  NotFoundError,
+  UnauthorizedError,
+} from '@presence/core';
 import type { APIGatewayProxyResult, Context } from 'aws-lambda';
 import { type ParsedRestEvent, parseRestEvent, type RestEvent } from './events.js';
-import { corsHeaders, errorResponse, headerOf, json, PREFLIGHT_HEADERS } from './http.js';
+import {
+  ACTIVITY_PREFLIGHT_HEADERS,
+  corsHeaders,
+  errorResponse,
+  headerOf,
+  json,
+  PREFLIGHT_HEADERS,
+} from './http.js';
 import { invoke, type Step } from './invocation.js';
 import { type PresenceRuntime, type RuntimeSource, serviceOf } from './runtime.js';
 
@@ -21,6 +34,7 @@ function restRoute(
     callerId: string,
     cors: Record<string, string>,
   ) => Promise<{ response: APIGatewayProxyResult; fields?: Record<string, unknown> }>,
+  preflight: Readonly<Record<string, string>> = PREFLIGHT_HEADERS,
 ): RestHandler {
   const corsOf = (runtime: PresenceRuntime, event: RestEvent) =>
     corsHeaders(runtime.rest.allowedOrigins, headerOf(readHeaders(event), 'origin'));
@@ -32,7 +46,7 @@ function restRoute(
       const parsed = parseRestEvent(event);
       caller.requestId = parsed.requestId;
       if (parsed.method === 'OPTIONS') {
-        const response = { statusCode: 204, headers: { ...cors, ...PREFLIGHT_HEADERS }, body: '' };
+        const response = { statusCode: 204, headers: { ...cors, ...preflight }, body: '' };
         return { result: response, step: { status: 204, level: 'debug' } satisfies Step };
       }
       const callerId = await callerOf(runtime, parsed);
@@ -97,4 +111,95 @@ export function createGetUserPresenceHandler(source: RuntimeSource): RestHandler
       fields: { self: target === callerId, online: page !== null },
     };
   });
+}
+
+/** One entry of `GET /activity`: `at` as ISO 8601 UTC (like `lastSeenAt`), the page of a shared page only. */
+export type ActivityEntryBody =
+  | { readonly id: string; readonly at: string; readonly type: 'online' | 'offline' }
+  | {
+      readonly id: string;
+      readonly at: string;
+      readonly type: 'update-presence';
+      readonly page: { readonly url: string; readonly title: string; readonly domain: string };
+    };
+
+/** The body of `GET /activity`: a page of the caller's history, newest first. */
+export interface ActivityResponseBody {
+  readonly entries: readonly ActivityEntryBody[];
+  /** Pass it back as `?cursor=` for the next (older) page; `null` on the last page. */
+  readonly nextCursor: string | null;
+}
+
+function entryBody(entry: ActivityEntry): ActivityEntryBody {
+  const at = new Date(entry.at).toISOString();
+  if (entry.type !== 'update-presence') return { id: entry.id, at, type: entry.type };
+  const { url, title, domain } = entry.page;
+  return { id: entry.id, at, type: entry.type, page: { url, title, domain } };
+}
+
+/** `?limit=`: decimal digits (the service checks the range); empty or absent is the default. */
+function limitOf(value: string | undefined): number | undefined {
+  if (value === undefined || value === '') return undefined;
+  if (!/^\d{1,6}$/.test(value)) {
+    throw new InvalidInputError(`limit must be an integer from 1 to ${MAX_ACTIVITY_PAGE_LIMIT}`);
+  }
+  return Number(value);
+}
+
+/** `?userId=`: absent or empty is the caller; anyone else is refused by the service (403). */
+function targetOf(value: string | undefined): { userId?: string } {
+  return value === undefined || value === '' ? {} : { userId: value };
+}
+
+/**
+ * `GET /activity?cursor=&limit=`: one page of the caller's own history, newest first:
+ * `200 {"entries":[{id,at,type,page?}],"nextCursor"}`. A bad `limit` or `cursor` is a 400
+ * `invalid_input`, `?userId=` of anyone else a 403, no history configured a 404, DynamoDB down a 503.
+ */
+export function createGetActivityHandler(source: RuntimeSource): RestHandler {
+  return restRoute(
+    source,
+    'get-activity',
+    async (runtime, event, callerId, cors) => {
+      const query = event.queryStringParameters;
+      const limit = limitOf(query.limit);
+      const cursor = query.cursor === undefined || query.cursor === '' ? undefined : query.cursor;
+      const page = await serviceOf(runtime).listActivity(callerId, {
+        ...targetOf(query.userId),
+        ...(limit === undefined ? {} : { limit }),
+        ...(cursor === undefined ? {} : { cursor }),
+      });
+      const body: ActivityResponseBody = {
+        entries: page.entries.map(entryBody),
+        nextCursor: page.nextCursor,
+      };
+      return {
+        response: json(200, body, cors),
+        fields: { entries: body.entries.length, more: body.nextCursor !== null },
+      };
+    },
+    ACTIVITY_PREFLIGHT_HEADERS,
+  );
+}
+
+/**
+ * `DELETE /activity`: erases the caller's whole history, expired entries included: `204` with an
+ * empty body (idempotent: erasing an empty history is a 204 too; after a 503, call it again).
+ * `?userId=` of anyone else is a 403, no history configured a 404.
+ */
+export function createDeleteActivityHandler(source: RuntimeSource): RestHandler {
+  return restRoute(
+    source,
+    'delete-activity',
+    async (runtime, event, callerId, cors) => {
+      await serviceOf(runtime).eraseActivity(
+        callerId,
+        targetOf(event.queryStringParameters.userId),
+      );
+      return {
+        response: { statusCode: 204, headers: { ...cors, 'Cache-Control': 'no-store' }, body: '' },
+      };
+    },
+    ACTIVITY_PREFLIGHT_HEADERS,
+  );
 }

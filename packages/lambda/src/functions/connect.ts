@@ -1,4 +1,5 @@
 import { createPresenceService } from '@presence/core';
+import { dynamoActivityLog } from '../compose/activity.js';
 import { defineFunction } from '../compose/function.js';
 import { gatewayNotifier } from '../compose/runtime.js';
 import { redisStore } from '../compose/store.js';
@@ -13,5 +14,6 @@ export const handler = createConnectHandler(
     service: createPresenceService,
     store: redisStore,
     notifier: gatewayNotifier,
+    activityLog: dynamoActivityLog,
   }),
 );

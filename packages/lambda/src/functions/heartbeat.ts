@@ -1,4 +1,5 @@
 import { createPresenceService } from '@presence/core';
+import { dynamoActivityLog } from '../compose/activity.js';
 import { defineFunction } from '../compose/function.js';
 import { gatewayNotifier } from '../compose/runtime.js';
 import { redisStore } from '../compose/store.js';
@@ -10,6 +11,7 @@ export const handler = createFrameHandler(
     service: createPresenceService,
     store: redisStore,
     notifier: gatewayNotifier,
+    activityLog: dynamoActivityLog,
   }),
   'heartbeat',
 );

@@ -1,4 +1,5 @@
 import { createPresenceService } from '@presence/core';
+import { dynamoActivityLog } from '../compose/activity.js';
 import { redisFriendCache } from '../compose/friend-cache.js';
 import { defineFunction } from '../compose/function.js';
 import { postgresGraph } from '../compose/graph.js';
@@ -14,5 +15,6 @@ export const handler = createTimeoutHandler(
     graph: postgresGraph,
     friendCache: redisFriendCache,
     notifier: gatewayNotifier,
+    activityLog: dynamoActivityLog,
   }),
 );

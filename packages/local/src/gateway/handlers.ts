@@ -28,4 +28,6 @@ export interface GatewayHandlers {
   timeout(event: ScheduledEvent, context: Context): Promise<unknown>;
   getPresence(event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult>;
   getUserPresence(event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult>;
+  getActivity(event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult>;
+  deleteActivity(event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult>;
 }

@@ -26,17 +26,29 @@ export interface RestGatewayOptions {
   readonly restAuthorizer?: boolean;
 }
 
+type RestHandlerName = 'getPresence' | 'getUserPresence' | 'getActivity' | 'deleteActivity';
+
 interface MatchedRoute {
   readonly resource: string;
   readonly pathParameters: Record<string, string> | null;
-  readonly handler: 'getPresence' | 'getUserPresence';
+  readonly handler: RestHandlerName;
+  /** The handler of each method of the resource (`handler` is the GET one). */
+  readonly methods?: Readonly<Partial<Record<string, RestHandlerName>>>;
 }
 
-/** Matches `/presence` and `/presence/{userId}`, with or without a leading stage segment. */
+/** Matches `/presence`, `/presence/{userId}` and `/activity`, with or without a leading stage segment. */
 export function matchRestRoute(path: string, stage: string): MatchedRoute | undefined {
   const local = path.startsWith(`/${stage}/`) ? path.slice(stage.length + 1) : path;
   if (local === '/presence' || local === '/presence/') {
     return { resource: '/presence', pathParameters: null, handler: 'getPresence' };
+  }
+  if (local === '/activity' || local === '/activity/') {
+    return {
+      resource: '/activity',
+      pathParameters: null,
+      handler: 'getActivity',
+      methods: { GET: 'getActivity', DELETE: 'deleteActivity' },
+    };
   }
   const match = /^\/presence\/([^/]+)\/?$/.exec(local);
   if (match === null) return undefined;
@@ -66,7 +78,8 @@ export function corsHeaders(
 type Handled = boolean;
 
 /**
- * The REST half of API Gateway for `GET /presence` and `GET /presence/{userId}`: the CORS
+ * The REST half of API Gateway for `GET /presence`, `GET /presence/{userId}` and `GET`/`DELETE
+ * /activity`: the CORS
  * preflight (a mock `OPTIONS`), the Lambda REQUEST authorizer on the `Authorization` header, then
  * the Lambda proxy integration with REST v1 events; gateway errors carry CORS headers as the
  * construct's gateway responses do. Anything else under `/presence` answers API Gateway's
@@ -90,20 +103,25 @@ export function createRestGateway(options: RestGatewayOptions) {
         cors['Access-Control-Allow-Origin'] === undefined
           ? {}
           : {
-              'Access-Control-Allow-Methods': 'GET,OPTIONS',
+              'Access-Control-Allow-Methods': [
+                ...Object.keys(matched.methods ?? { GET: 1 }),
+                'OPTIONS',
+              ].join(','),
               'Access-Control-Allow-Headers': 'Authorization,Content-Type',
               'Access-Control-Max-Age': '3600',
             };
       send(response, 204, { ...cors, ...preflight }, '');
       return true;
     }
-    if (request.method !== 'GET') {
+    const method = request.method ?? 'GET';
+    const handlerName = (matched.methods ?? { GET: matched.handler })[method];
+    if (handlerName === undefined) {
       fail(403, { message: 'Missing Authentication Token' });
       return true;
     }
     const facts = requestFactsOf(request);
     const route: RestRoute = {
-      method: 'GET',
+      method,
       resource: matched.resource,
       path: url.pathname,
       pathParameters: matched.pathParameters,
@@ -140,7 +158,7 @@ export function createRestGateway(options: RestGatewayOptions) {
     const event = restEvent(api, facts, route, context, Date.now());
     let result: APIGatewayProxyResult;
     try {
-      result = await handlers[matched.handler](event);
+      result = await handlers[handlerName](event);
       if (typeof result?.statusCode !== 'number') {
         throw new TypeError('malformed Lambda proxy response');
       }
