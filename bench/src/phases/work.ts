@@ -129,8 +129,10 @@ export async function measureWork(ctx: BenchContext): Promise<void> {
   const config = lambda.parseConfig({
     REDIS_URL: `redis://127.0.0.1:${ctx.redisPort}`,
     REDIS_KEY_PREFIX: keyPrefix,
+    DB_CONNECTION: 'url',
     DATABASE_URL: `postgres://${PG_CONFIG.user}@${PG_CONFIG.host}:${PG_CONFIG.port}/${PG_CONFIG.database}`,
     DB_SCHEMA: ctx.schema,
+    AUTH_PROVIDER: 'cognito',
     AUTH_COGNITO_USER_POOL_ID: 'us-east-1_Bench0001',
     WEBSOCKET_CALLBACK_URL: ctx.gateway.endpoint,
     AWS_REGION: 'us-east-1',
