@@ -287,14 +287,27 @@ export async function measureUpdatePresenceSteps(
  */
 export function mainThreadCpuMicros(): number | undefined {
   try {
-    const stat = readFileSync(`/proc/self/task/${process.pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    // Fields 14 and 15 (utime, stime) in clock ticks; after the command they are at 11 and 12.
-    const ticks = Number(fields[11]) + Number(fields[12]);
-    return Number.isFinite(ticks) ? (ticks * 1_000_000) / CLOCK_TICKS : undefined;
+    const ticks = threadStatCpuTicks(readFileSync(`/proc/self/task/${process.pid}/stat`, 'utf8'));
+    return ticks === undefined ? undefined : (ticks * 1_000_000) / CLOCK_TICKS;
   } catch {
     return undefined;
   }
+}
+
+/**
+ * utime + stime (clock ticks) of a `/proc/<pid>/task/<tid>/stat` line: fields 14 and 15, counted
+ * after the command name, which is in parentheses and may itself hold spaces and parentheses.
+ */
+export function threadStatCpuTicks(stat: string): number | undefined {
+  const close = stat.lastIndexOf(')');
+  if (close < 0) return undefined;
+  // After ") " come field 3 (state) onwards: utime is field 14, the 12th from there.
+  const fields = stat
+    .slice(close + 2)
+    .trim()
+    .split(' ');
+  const ticks = Number(fields[11]) + Number(fields[12]);
+  return Number.isFinite(ticks) ? ticks : undefined;
 }
 
 /** `sysconf(_SC_CLK_TCK)`: 100 on every Linux the bench runs on. */
