@@ -275,6 +275,8 @@ export async function measureHandlers(ctx: BenchContext): Promise<void> {
       cpuPerPostUs: number | undefined;
       /** The main (handlers') thread's CPU per post, µs. */
       mainCpuPerPostUs: number | undefined;
+      /** Process CPU per operation, µs (warm-up included). */
+      cpuPerOpUs: number | undefined;
     };
     const measured = new Map<string, Measured>();
     /** Handler rates beside their reachable limits, by `<operation>:<callers>`. */
@@ -312,6 +314,7 @@ export async function measureHandlers(ctx: BenchContext): Promise<void> {
           ...stats,
           postsPerOp: perOp,
           cpuPerPostUs: cpuMicrosPer(cpu, postsSeen),
+          cpuPerOpUs: cpuMicrosPer(cpu, stats.ops + stats.errors + (settings.warmupOps ?? 0)),
           mainCpuPerPostUs:
             main0 === undefined || main1 === undefined
               ? undefined
@@ -391,7 +394,7 @@ export async function measureHandlers(ctx: BenchContext): Promise<void> {
               callers,
               versus: 'limit: redis-benchmark ZADD',
               ratio: ratio(z.opsPerSec, limit('zadd', callers)),
-              note: "in the bench process, beside the handlers: the heartbeat's reachable limit",
+              note: `CPU ${us(z.cpuPerOpUs)}/op; in the bench process, beside the handlers: the heartbeat's reachable limit`,
             },
             z,
           );
@@ -414,7 +417,7 @@ export async function measureHandlers(ctx: BenchContext): Promise<void> {
             callers,
             versus: 'limit: bare ioredis ZADD loop, one client per caller',
             ratio: ratio(hb.opsPerSec, zaddLoop('per-caller', callers)),
-            note: `16 Lambda containers (own Redis connection each) in one Node thread; ÷ redis-benchmark ZADD ${ratio(hb.opsPerSec, limit('zadd', callers))?.toFixed(2) ?? '-'}×`,
+            note: `CPU ${us(hb.cpuPerOpUs)}/op; 16 Lambda containers (own Redis connection each) in one Node thread; ÷ redis-benchmark ZADD ${ratio(hb.opsPerSec, limit('zadd', callers))?.toFixed(2) ?? '-'}×`,
           },
           hb,
         );
@@ -429,7 +432,7 @@ export async function measureHandlers(ctx: BenchContext): Promise<void> {
             callers,
             versus: 'limit: bare ioredis ZADD loop, one client',
             ratio: ratio(hbShared.opsPerSec, zaddLoop('shared', callers)),
-            note: `a long-running server: one Redis connection, commands of concurrent callers share its writes; ÷ redis-benchmark ZADD ${ratio(hbShared.opsPerSec, limit('zadd', callers))?.toFixed(2) ?? '-'}×`,
+            note: `CPU ${us(hbShared.cpuPerOpUs)}/op; a long-running server: one Redis connection, commands of concurrent callers share its writes; ÷ redis-benchmark ZADD ${ratio(hbShared.opsPerSec, limit('zadd', callers))?.toFixed(2) ?? '-'}×`,
           },
           hbShared,
         );
@@ -453,6 +456,7 @@ export async function measureHandlers(ctx: BenchContext): Promise<void> {
           postsPerOp: 0,
           cpuPerPostUs: undefined,
           mainCpuPerPostUs: undefined,
+          cpuPerOpUs: undefined,
         });
       } catch (error) {
         report.notMeasured('handlers', `heartbeat store step ×${callers}`, reason(error));

@@ -5,7 +5,7 @@ import { loadPostgres, loadRedis } from '../adapters.js';
 import { connectionId, friendsOfIndex, pageOf, userId } from '../dataset.js';
 import { PG_CONFIG } from '../pg-seed.js';
 import { runClosedLoop } from '../runner.js';
-import type { PhaseStats } from '../stats.js';
+import { cpuMicrosPer, type PhaseStats } from '../stats.js';
 import type { BenchContext } from './context.js';
 
 /**
@@ -68,14 +68,17 @@ export async function measureZaddLoop(
   ctx: BenchContext,
   callers: number,
   layout: Layout,
-): Promise<PhaseStats> {
+): Promise<PhaseStats & { cpuPerOpUs: number | undefined }> {
   const clients = redisClients(ctx, layout);
   const key = `${ctx.prefix}:zl:zset`;
   try {
-    return await runClosedLoop(
-      phaseOf(ctx, `bare ioredis ZADD (${layout} client)`, callers),
-      (i, w) => clients.of(w).zadd(key, Date.now(), `member:${i % 100_000}`),
+    const settings = phaseOf(ctx, `bare ioredis ZADD (${layout} client)`, callers);
+    const cpu0 = process.cpuUsage();
+    const stats = await runClosedLoop(settings, (i, w) =>
+      clients.of(w).zadd(key, Date.now(), `member:${i % 100_000}`),
     );
+    const cpu = process.cpuUsage(cpu0);
+    return { ...stats, cpuPerOpUs: cpuMicrosPer(cpu, stats.ops + settings.warmupOps) };
   } finally {
     await clients.close();
   }

@@ -137,6 +137,8 @@ export async function measureWork(ctx: BenchContext): Promise<void> {
     WEBSOCKET_CALLBACK_URL: ctx.gateway.endpoint,
     AWS_REGION: 'us-east-1',
     LOG_LEVEL: 'info',
+    // The invocation metrics' EMF lines would go to stdout, where the report is written.
+    METRICS: 'off',
     PRESENCE_TIMEOUT_SECONDS: String(TIMEOUT_S),
   });
   const runtime = lambda.createRuntime(config, { store, graph, notifier, logger });
