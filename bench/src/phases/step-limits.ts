@@ -148,8 +148,8 @@ export async function measureGetPresenceSteps(
       phaseOf(ctx, 'bare step: friendsWithProfilesOf SQL', callers),
       (i, w) => pools.of(w).query(queries.friendsWithProfilesOf, [userId(pick(i))]),
     );
-    // What the handler sends today: `presenceOf` (`HGETALL` of each user hash). @presence/lambda's
-    // store wrapper does not pass the store's last-seen reads on, so the service reads no last seen.
+    // The read without last seen (`presenceOf`, `HGETALL` of each user hash): what the service
+    // sends with last seen off (PRESENCE_LAST_SEEN_DAYS=0), printed beside the limit.
     const presence = await runClosedLoop(
       phaseOf(ctx, 'bare step: presence read', callers),
       (i, w) => {
@@ -169,14 +169,18 @@ export async function measureGetPresenceSteps(
         return pipe.exec();
       },
     );
+    // The handler reads presence and last seen together (presenceWithLastSeenOf): that is the step.
     return {
       steps: [
         { name: 'SQL: friendsWithProfilesOf (pooled pg, unnamed)', stats: sql },
-        { name: 'Redis: HGETALL of 51 users, one pipeline (presenceOf)', stats: presence },
+        {
+          name: 'Redis: HGETALL + GET of 51 users, one pipeline (presenceWithLastSeenOf)',
+          stats: read,
+        },
       ],
       withLastSeen: {
-        name: 'Redis: HGETALL + GET of 51 users, one pipeline (presenceWithLastSeenOf)',
-        stats: read,
+        name: 'Redis: HGETALL of 51 users, one pipeline (presenceOf: last seen off)',
+        stats: presence,
       },
     };
   } finally {
@@ -198,7 +202,12 @@ export async function measureUpdatePresenceSteps(
   callers: number,
   pick: (i: number) => number,
   round: number,
-): Promise<{ steps: Step[]; setPageWithDeadline: PhaseStats; setPageWithoutDeadline: PhaseStats }> {
+): Promise<{
+  steps: Step[];
+  setPageWithDeadline: PhaseStats;
+  setPageWithoutDeadline: PhaseStats;
+  setPageWithoutOptions: PhaseStats;
+}> {
   const queries = await graphQueries(ctx);
   const { RedisPresenceStore } = await loadRedis();
   const pools = pgPools('per-caller');
@@ -248,7 +257,7 @@ export async function measureUpdatePresenceSteps(
       phaseOf(ctx, 'bare step: friendsAndSettingsOf SQL', callers),
       (i, w) => pools.of(w).query(queries.friendsAndSettingsOf, [userId(pick(i))]),
     );
-    // What the handler sends today: @presence/lambda's store wrapper drops setPage's options.
+    // The script with no options (no cap, deadline or fingerprint), printed beside the limit.
     const write = await runClosedLoop(phaseOf(ctx, 'bare step: setPage script', callers), (i, w) =>
       setPage(i, w, 0, 'none'),
     );
@@ -271,11 +280,15 @@ export async function measureUpdatePresenceSteps(
     return {
       steps: [
         { name: 'SQL: friendsAndSettingsOf (pooled pg, unnamed)', stats: sql },
-        { name: 'Redis: setPage script (no options, as the handler sends it)', stats: write },
+        {
+          name: 'Redis: setPage script with the service options (cap, deadline, fingerprint)',
+          stats: withDeadline,
+        },
         { name: 'Redis: HKEYS of 51 users, one pipeline', stats: read },
       ],
       setPageWithDeadline: withDeadline,
       setPageWithoutDeadline: withoutDeadline,
+      setPageWithoutOptions: write,
     };
   } finally {
     await pools.close();
