@@ -39,10 +39,7 @@ export function machineFacts(redisVersion: string, postgresVersion: string): Mac
     cores: os.cpus().length,
     cpuModel: os.cpus()[0]?.model.trim() ?? 'unknown',
     memoryGiB: Math.round((os.totalmem() / 2 ** 30) * 10) / 10,
-    loadAverage: os
-      .loadavg()
-      .map((l) => l.toFixed(2))
-      .join(' '),
+    loadAverage: loadAverageNow(),
     node: process.version,
     os: `${os.type()} ${os.release()} ${os.arch()}`,
     redis: redisVersion,
@@ -59,4 +56,12 @@ export function renderFacts(facts: MachineFacts): string {
     `- Node ${facts.node} on ${facts.os}`,
     `- Redis ${facts.redis}; PostgreSQL ${facts.postgres}`,
   ].join('\n');
+}
+
+/** The 1, 5 and 15-minute load averages now, as `1.28 1.05 1.30`. */
+export function loadAverageNow(): string {
+  return os
+    .loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' ');
 }

@@ -7,7 +7,7 @@ import { reason } from './adapters.js';
 import { installSignalCleanup, onCleanup, runCleanup } from './cleanup.js';
 import type { Dataset } from './dataset.js';
 import { startGatewayStandIn } from './gateway-stand-in.js';
-import { machineFacts, renderFacts } from './machine.js';
+import { loadAverageNow, machineFacts, renderFacts } from './machine.js';
 import {
   API_GATEWAY_LIKE_LATENCY_MS,
   type BenchOptions,
@@ -141,6 +141,8 @@ async function main(options: BenchOptions): Promise<number> {
     '',
     renderFacts(facts),
     `- mode: ${options.quick ? 'quick (small seed, short phases: development numbers)' : 'full'}; ${options.phaseMs / 1000} s per measured phase; total ${totalS.toFixed(0)} s`,
+    // The load at the end beside the one at the start: other work on the machine moves every rate.
+    `- load average at end ${loadAverageNow()} (${facts.cores} cores; above the core count, other work shared the CPU during the run)`,
     `- gateway latency model: the \`@connections\` stand-in answers each POST/DELETE after ${options.gatewayLatencyMs} ms${options.gatewayLatencyMs === 0 ? ' (loopback, CPU-bound)' : ''}; rows marked @N ms ran at N ms (${API_GATEWAY_LIKE_LATENCY_MS} ms: API Gateway-like latency, a timer, not a network); one Lambda runtime (container) per concurrent caller`,
     ...report.notes.map((n) => `- ${n}`),
     '',

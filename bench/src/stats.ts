@@ -80,3 +80,28 @@ export function ratio(a: number | undefined, b: number | undefined): number | un
   }
   return a / b;
 }
+
+/**
+ * Throughput of steps run one after the other by each caller, from each step's throughput measured
+ * alone at the same number of callers: the times per operation add, so the rates combine as
+ * `1 / (1/a + 1/b + …)`. `undefined` when a step is missing or not a positive rate.
+ * @example sequentialRate([1000, 1000]) // 500
+ */
+export function sequentialRate(rates: readonly (number | undefined)[]): number | undefined {
+  if (rates.length === 0) return undefined;
+  let seconds = 0;
+  for (const rate of rates) {
+    if (rate === undefined || !Number.isFinite(rate) || !(rate > 0)) return undefined;
+    seconds += 1 / rate;
+  }
+  return 1 / seconds;
+}
+
+/** CPU time per unit of work (µs), `undefined` when no unit was done. */
+export function cpuMicrosPer(
+  cpu: { user: number; system: number },
+  units: number,
+): number | undefined {
+  if (!(units > 0)) return undefined;
+  return (cpu.user + cpu.system) / units;
+}

@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { growthPer10x, percentile, ratio, summarize } from '../src/stats.js';
+import {
+  cpuMicrosPer,
+  growthPer10x,
+  percentile,
+  ratio,
+  sequentialRate,
+  summarize,
+} from '../src/stats.js';
 
 describe('percentile', () => {
   it('uses the nearest rank on a sorted copy', () => {
@@ -73,5 +80,29 @@ describe('ratio', () => {
     expect(ratio(10, 5)).toBe(2);
     expect(ratio(undefined, 5)).toBeUndefined();
     expect(ratio(10, 0)).toBeUndefined();
+  });
+});
+
+describe('sequentialRate', () => {
+  it('adds the time per operation of each step', () => {
+    expect(sequentialRate([1000, 1000])).toBeCloseTo(500);
+    expect(sequentialRate([1000, 4000])).toBeCloseTo(800);
+    expect(sequentialRate([250])).toBeCloseTo(250);
+    expect(sequentialRate([100, 200, 200])).toBeCloseTo(50);
+  });
+
+  it('is undefined for a missing, zero or non-finite step', () => {
+    expect(sequentialRate([])).toBeUndefined();
+    expect(sequentialRate([1000, undefined])).toBeUndefined();
+    expect(sequentialRate([1000, 0])).toBeUndefined();
+    expect(sequentialRate([Number.NaN])).toBeUndefined();
+    expect(sequentialRate([Number.POSITIVE_INFINITY])).toBeUndefined();
+  });
+});
+
+describe('cpuMicrosPer', () => {
+  it('divides user + system CPU by the units done', () => {
+    expect(cpuMicrosPer({ user: 300, system: 100 }, 2)).toBe(200);
+    expect(cpuMicrosPer({ user: 300, system: 100 }, 0)).toBeUndefined();
   });
 });

@@ -1,7 +1,7 @@
 import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import type { Logger, PresenceStore } from '@presence/core';
+import type { ConnectionNotifier, Logger, PresenceStore } from '@presence/core';
 import type { PresenceEnv } from '@presence/lambda';
 import { Redis } from 'ioredis';
 import { forEachLimited, loadLambda, loadRedis, reason } from '../adapters.js';
@@ -12,8 +12,15 @@ import { API_GATEWAY_LIKE_LATENCY_MS } from '../options.js';
 import { PG_CONFIG } from '../pg-seed.js';
 import { startProgress } from '../progress.js';
 import { runClosedLoop, timeOnce } from '../runner.js';
-import { growthPer10x, type PhaseStats, ratio } from '../stats.js';
+import { cpuMicrosPer, growthPer10x, type PhaseStats, ratio, sequentialRate } from '../stats.js';
 import type { BenchContext } from './context.js';
+import {
+  mainThreadCpuMicros,
+  measureGetPresenceSteps,
+  measureUpdatePresenceSteps,
+  measureZaddLoop,
+  type Step,
+} from './step-limits.js';
 
 /**
  * Whether --quick also runs the API Gateway-like latency variant of update-presence and the sweep
@@ -43,7 +50,10 @@ interface Handlers {
 }
 interface LambdaModule {
   parseConfig(env: Record<string, string | undefined>): unknown;
-  createRuntime(config: unknown, overrides: { logger?: Logger }): { close(): Promise<void> };
+  createRuntime(
+    config: unknown,
+    overrides: { logger?: Logger; notifier?: ConnectionNotifier },
+  ): { close(): Promise<void> };
   createHandlers(runtime: unknown): Handlers;
 }
 interface SweepReportLike {
@@ -119,12 +129,15 @@ export async function measureHandlers(ctx: BenchContext): Promise<void> {
   // each has its own Redis client, pg pool and `@connections` client (with its own bound on
   // requests in flight). Built on first use; container 0 also runs the sweeps and the curves.
   const runtimes: { close(): Promise<void> }[] = [];
-  const containersOf = (containerConfig: unknown) => {
+  const containersOf = (containerConfig: unknown, notifier?: () => ConnectionNotifier) => {
     const built: Handlers[] = [];
     return (w: number): Handlers => {
       let handlers = built[w];
       if (handlers === undefined) {
-        const runtime = lambda.createRuntime(containerConfig, { logger: droppingLogger(errors) });
+        const runtime = lambda.createRuntime(containerConfig, {
+          logger: droppingLogger(errors),
+          ...(notifier === undefined ? {} : { notifier: notifier() }),
+        });
         runtimes.push(runtime);
         handlers = lambda.createHandlers(runtime);
         built[w] = handlers;
@@ -145,6 +158,13 @@ export async function measureHandlers(ctx: BenchContext): Promise<void> {
       DB_PREPARED_STATEMENTS: 'true',
     } satisfies PresenceEnv & { AWS_REGION: string }),
   );
+  // The default handlers with a notifier that does nothing: update-presence without the cost of
+  // its posts, against the sum of its bare steps (issue 13).
+  const noOpNotifier = (): ConnectionNotifier => ({
+    send: async (ids) => ({ delivered: [...ids], gone: [], failed: [] }),
+    close: async (ids) => ({ delivered: [...ids], gone: [], failed: [] }),
+  });
+  const silent = containersOf(config, noOpNotifier);
   // One runtime shared by every caller: a long-running server (the local runtime, a container
   // deployment, a backend importing @presence/core) rather than one Lambda container per caller.
   const shared = lambda.createRuntime(config, { logger: droppingLogger(errors) });
@@ -238,15 +258,37 @@ export async function measureHandlers(ctx: BenchContext): Promise<void> {
         connectionId(pick(i), 0, 'A'),
         '{"action":"heartbeat"}',
       );
-    const updateEvent = (i: number) =>
+    // Each update phase sends pages no earlier phase sent to the same user: the skip rule (the
+    // frame fingerprint, kept 10 minutes) makes a repeated (user, page) a no-op with no posts.
+    let updateRound = 0;
+    const updateEvent = (i: number, round: number) =>
       webSocketEvent(
         'update-presence',
         userId(pick(i)),
         connectionId(pick(i), 0, 'A'),
-        JSON.stringify({ action: 'update-presence', ...pageOf(i) }),
+        JSON.stringify({ action: 'update-presence', ...pageOf(i + 7 * round) }),
       );
     const limit = (name: string, callers: number) => ctx.results.get(`limit:${name}:${callers}`);
-    const measured = new Map<string, PhaseStats & { postsPerOp: number }>();
+    type Measured = PhaseStats & {
+      postsPerOp: number;
+      /** Process CPU per post received by the stand-in, µs (warm-up included in both). */
+      cpuPerPostUs: number | undefined;
+      /** The main (handlers') thread's CPU per post, µs. */
+      mainCpuPerPostUs: number | undefined;
+      /** Process CPU per operation, µs (warm-up included). */
+      cpuPerOpUs: number | undefined;
+    };
+    const measured = new Map<string, Measured>();
+    /** Handler rates beside their reachable limits, by `<operation>:<callers>`. */
+    const stepLimits = new Map<
+      string,
+      { handler: number | undefined; limit: number | undefined; steps: readonly Step[] }
+    >();
+    const zaddLoop = (layout: 'per-caller' | 'shared', callers: number) =>
+      stepLimits.get(`zadd:${callers === 1 ? 'shared' : layout}:${callers}`)?.limit;
+    const us = (v: number | undefined) => (v === undefined ? '-' : `${v.toFixed(0)} µs`);
+    const cpuNote = (m: Measured) =>
+      `${us(m.cpuPerPostUs)} (process), ${us(m.mainCpuPerPostUs)} (handlers' thread)`;
     const posts = (stats: { postsPerOp: number }, expected: string) =>
       `${stats.postsPerOp.toFixed(1)} posts/op received (expected ${expected})`;
     const run = async (
@@ -254,16 +296,30 @@ export async function measureHandlers(ctx: BenchContext): Promise<void> {
       callers: number,
       op: (i: number, w: number) => Promise<unknown>,
       extra: Partial<typeof phase> = {},
-    ): Promise<(PhaseStats & { postsPerOp: number }) | undefined> => {
+    ): Promise<Measured | undefined> => {
       try {
         ctx.gateway.reset();
         const settings = { ...phase, ...extra, label: name, concurrency: callers };
+        const cpu0 = process.cpuUsage();
+        const main0 = mainThreadCpuMicros();
         const stats = await runClosedLoop(settings, op);
+        const cpu = process.cpuUsage(cpu0);
+        const main1 = mainThreadCpuMicros();
         // Posts the stand-in received per operation (warm-up included): a notifier that drops
         // frames under load shows up here, not as a faster operation.
         const perOp =
           ctx.gateway.counts.post / (stats.ops + stats.errors + (settings.warmupOps ?? 0));
-        const result = { ...stats, postsPerOp: perOp };
+        const postsSeen = ctx.gateway.counts.post;
+        const result: Measured = {
+          ...stats,
+          postsPerOp: perOp,
+          cpuPerPostUs: cpuMicrosPer(cpu, postsSeen),
+          cpuPerOpUs: cpuMicrosPer(cpu, stats.ops + stats.errors + (settings.warmupOps ?? 0)),
+          mainCpuPerPostUs:
+            main0 === undefined || main1 === undefined
+              ? undefined
+              : cpuMicrosPer({ user: main1 - main0, system: 0 }, postsSeen),
+        };
         measured.set(`${name}:${callers}`, result);
         return result;
       } catch (error) {
@@ -319,6 +375,37 @@ export async function measureHandlers(ctx: BenchContext): Promise<void> {
       await forEachLimited(tabs.length, 64, (j) => store.removeConnection(tabs[j]?.id ?? ''));
       tabs.length = 0;
 
+      // The heartbeat's reachable limit: a bare ioredis loop of its one command (ZADD of one
+      // member), same callers, same process, same client layouts as the two heartbeat rows.
+      for (const layout of callers === 1
+        ? (['shared'] as const)
+        : (['per-caller', 'shared'] as const)) {
+        try {
+          const z = await measureZaddLoop(ctx, callers, layout);
+          stepLimits.set(`zadd:${layout}:${callers}`, {
+            handler: undefined,
+            limit: z.opsPerSec,
+            steps: [],
+          });
+          report.add(
+            {
+              section: 'limit',
+              name: `bare ioredis ZADD loop, ${layout === 'shared' ? 'one client for all callers' : 'one client per caller'}`,
+              callers,
+              versus: 'limit: redis-benchmark ZADD',
+              ratio: ratio(z.opsPerSec, limit('zadd', callers)),
+              note: `CPU ${us(z.cpuPerOpUs)}/op; in the bench process, beside the handlers: the heartbeat's reachable limit`,
+            },
+            z,
+          );
+        } catch (error) {
+          report.notMeasured(
+            'limit',
+            `bare ioredis ZADD loop (${layout}) ×${callers}`,
+            reason(error),
+          );
+        }
+      }
       const hb = await run('heartbeat', callers, (i, w) =>
         call(container(w).heartbeat, heartbeatEvent(i)),
       );
@@ -328,8 +415,9 @@ export async function measureHandlers(ctx: BenchContext): Promise<void> {
             section: 'handlers',
             name: 'heartbeat',
             callers,
-            versus: 'limit: redis-benchmark ZADD',
-            ratio: ratio(hb.opsPerSec, limit('zadd', callers)),
+            versus: 'limit: bare ioredis ZADD loop, one client per caller',
+            ratio: ratio(hb.opsPerSec, zaddLoop('per-caller', callers)),
+            note: `CPU ${us(hb.cpuPerOpUs)}/op; 16 Lambda containers (own Redis connection each) in one Node thread; ÷ redis-benchmark ZADD ${ratio(hb.opsPerSec, limit('zadd', callers))?.toFixed(2) ?? '-'}×`,
           },
           hb,
         );
@@ -342,9 +430,9 @@ export async function measureHandlers(ctx: BenchContext): Promise<void> {
             section: 'handlers',
             name: 'heartbeat, one runtime for all callers',
             callers,
-            versus: 'limit: redis-benchmark ZADD',
-            ratio: ratio(hbShared.opsPerSec, limit('zadd', callers)),
-            note: 'a long-running server: one Redis connection, commands of concurrent callers share its writes',
+            versus: 'limit: bare ioredis ZADD loop, one client',
+            ratio: ratio(hbShared.opsPerSec, zaddLoop('shared', callers)),
+            note: `CPU ${us(hbShared.cpuPerOpUs)}/op; a long-running server: one Redis connection, commands of concurrent callers share its writes; ÷ redis-benchmark ZADD ${ratio(hbShared.opsPerSec, limit('zadd', callers))?.toFixed(2) ?? '-'}×`,
           },
           hbShared,
         );
@@ -363,7 +451,13 @@ export async function measureHandlers(ctx: BenchContext): Promise<void> {
           warmupOps: 256,
         });
         progress.done(`${Math.round(hbStore.opsPerSec)} ops/s`);
-        measured.set(`heartbeat store step:${callers}`, { ...hbStore, postsPerOp: 0 });
+        measured.set(`heartbeat store step:${callers}`, {
+          ...hbStore,
+          postsPerOp: 0,
+          cpuPerPostUs: undefined,
+          mainCpuPerPostUs: undefined,
+          cpuPerOpUs: undefined,
+        });
       } catch (error) {
         report.notMeasured('handlers', `heartbeat store step ×${callers}`, reason(error));
       }
@@ -399,10 +493,11 @@ export async function measureHandlers(ctx: BenchContext): Promise<void> {
       const postHeavy = { warmupOps: callers };
       for (const ms of upLatencies) {
         await withLatency(ms, async () => {
+          const upRound = ++updateRound;
           const up = await run(
             `update-presence${at(ms)}`,
             callers,
-            (i, w) => call(container(w).updatePresence, updateEvent(i)),
+            (i, w) => call(container(w).updatePresence, updateEvent(i, upRound)),
             postHeavy,
           );
           if (up) {
@@ -411,17 +506,16 @@ export async function measureHandlers(ctx: BenchContext): Promise<void> {
                 section: 'handlers',
                 name: `update-presence (50 friends online)${at(ms)}`,
                 callers,
-                versus: 'limit: redis-benchmark HSET',
-                ratio: ratio(up.opsPerSec, limit('hset', callers)),
-                note: posts(up, '≈51'),
+                note: `${posts(up, '≈51')}; CPU per post ${cpuNote(up)}`,
               },
               up,
             );
           }
+          const tunedRound = ++updateRound;
           const upTuned = await run(
             `update-presence (signed-http)${at(ms)}`,
             callers,
-            (i, w) => call(tuned(w).updatePresence, updateEvent(i)),
+            (i, w) => call(tuned(w).updatePresence, updateEvent(i, tunedRound)),
             postHeavy,
           );
           if (upTuned) {
@@ -430,9 +524,7 @@ export async function measureHandlers(ctx: BenchContext): Promise<void> {
                 section: 'handlers',
                 name: `update-presence, GATEWAY_TRANSPORT=signed-http${at(ms)}`,
                 callers,
-                versus: 'limit: redis-benchmark HSET',
-                ratio: ratio(upTuned.opsPerSec, limit('hset', callers)),
-                note: posts(upTuned, '≈51'),
+                note: `${posts(upTuned, '≈51')}; CPU per post ${cpuNote(upTuned)}`,
               },
               upTuned,
             );
@@ -459,6 +551,99 @@ export async function measureHandlers(ctx: BenchContext): Promise<void> {
         });
       }
 
+      // update-presence with a notifier that does nothing, beside the sum of its bare steps.
+      const silentRound = ++updateRound;
+      const upSilent = await run('update-presence (no-op notifier)', callers, (i, w) =>
+        call(silent(w).updatePresence, updateEvent(i, silentRound)),
+      );
+      let upSteps:
+        | {
+            steps: Step[];
+            setPageWithDeadline: PhaseStats;
+            setPageWithoutDeadline: PhaseStats;
+            setPageWithoutOptions: PhaseStats;
+          }
+        | undefined;
+      try {
+        upSteps = await measureUpdatePresenceSteps(
+          ctx,
+          keyPrefix,
+          3 * TIMEOUT_S * 1000,
+          callers,
+          pick,
+          ++updateRound,
+        );
+      } catch (error) {
+        report.notMeasured('limit', `update-presence bare steps ×${callers}`, reason(error));
+      }
+      const upLimit = sequentialRate((upSteps?.steps ?? []).map((step) => step.stats.opsPerSec));
+      stepLimits.set(`update-presence:${callers}`, {
+        handler: upSilent?.opsPerSec,
+        limit: upLimit,
+        steps: upSteps?.steps ?? [],
+      });
+      for (const step of upSteps?.steps ?? []) {
+        report.add(
+          {
+            section: 'limit',
+            name: `update-presence step: ${step.name}`,
+            callers,
+            note: 'bare, alone, one client per caller',
+          },
+          step.stats,
+        );
+      }
+      if (upSteps) {
+        const withDeadline = upSteps.setPageWithDeadline;
+        report.add(
+          {
+            section: 'limit',
+            name: 'update-presence step: Redis: setPage script with no options',
+            callers,
+            versus: 'with the service options ÷ this',
+            ratio: ratio(withDeadline.opsPerSec, upSteps.setPageWithoutOptions.opsPerSec),
+            note: 'what the cap, the deadline and the frame fingerprint cost the write',
+          },
+          upSteps.setPageWithoutOptions,
+        );
+        report.add(
+          {
+            section: 'limit',
+            name: 'update-presence step: Redis: setPage script, cap and fingerprint, no deadline',
+            callers,
+            versus: 'with deadline ÷ this',
+            ratio: ratio(withDeadline.opsPerSec, upSteps.setPageWithoutDeadline.opsPerSec),
+            note: "issue 11: the deadline (a TIME call in the script) is the only durable extra on update-presence's write",
+          },
+          upSteps.setPageWithoutDeadline,
+        );
+        stepLimits.set(`setPage deadline:${callers}`, {
+          handler: withDeadline.opsPerSec,
+          limit: upSteps.setPageWithoutDeadline.opsPerSec,
+          steps: [],
+        });
+      }
+      if (upLimit !== undefined)
+        report.add({
+          section: 'limit',
+          name: 'update-presence: sum of its bare steps',
+          callers,
+          opsPerSec: upLimit,
+          note: '1 / (1/a + 1/b + 1/c) of the three steps above',
+        });
+      if (upSilent)
+        report.add(
+          {
+            section: 'handlers',
+            name: 'update-presence (50 friends online), no-op notifier',
+            callers,
+            versus: 'limit: sum of bare steps',
+            ratio: ratio(upSilent.opsPerSec, upLimit),
+            note: 'the handler without its posts',
+          },
+          upSilent,
+        );
+
       const gp = await run('get-presence', callers, (i, w) =>
         call(container(w).getPresence, restEvent(userId(pick(i)))),
       );
@@ -473,6 +658,56 @@ export async function measureHandlers(ctx: BenchContext): Promise<void> {
           },
           gp,
         );
+      let gpSteps: Step[] = [];
+      let gpWithLastSeen: Step | undefined;
+      try {
+        const measuredSteps = await measureGetPresenceSteps(ctx, keyPrefix, callers, pick);
+        gpSteps = measuredSteps.steps;
+        gpWithLastSeen = measuredSteps.withLastSeen;
+      } catch (error) {
+        report.notMeasured('limit', `get-presence bare steps ×${callers}`, reason(error));
+      }
+      const gpLimit = sequentialRate(gpSteps.map((step) => step.stats.opsPerSec));
+      stepLimits.set(`get-presence:${callers}`, {
+        handler: gp?.opsPerSec,
+        limit: gpLimit,
+        steps: gpSteps,
+      });
+      for (const step of gpSteps) {
+        report.add(
+          {
+            section: 'limit',
+            name: `get-presence step: ${step.name}`,
+            callers,
+            note: 'bare, alone, one client per caller',
+          },
+          step.stats,
+        );
+      }
+      const gpLimitWithLastSeen = sequentialRate([
+        gpSteps[0]?.stats.opsPerSec,
+        gpWithLastSeen?.stats.opsPerSec,
+      ]);
+      if (gpWithLastSeen)
+        report.add(
+          {
+            section: 'limit',
+            name: `get-presence step: ${gpWithLastSeen.name}`,
+            callers,
+            note: `the read with last seen off (PRESENCE_LAST_SEEN_DAYS=0); sum with the SQL step ${Math.round(gpLimitWithLastSeen ?? 0)} ops/s, handler ÷ that ${ratio(gp?.opsPerSec, gpLimitWithLastSeen)?.toFixed(2) ?? '-'}×`,
+          },
+          gpWithLastSeen.stats,
+        );
+      if (gpLimit !== undefined)
+        report.add({
+          section: 'limit',
+          name: 'get-presence: sum of its bare steps',
+          callers,
+          opsPerSec: gpLimit,
+          versus: 'handler ÷ this',
+          ratio: ratio(gp?.opsPerSec, gpLimit),
+          note: '1 / (1/a + 1/b) of the two steps above',
+        });
       const gpTuned = await run('get-presence (prepared)', callers, (i, w) =>
         call(tuned(w).getPresence, restEvent(userId(pick(i)))),
       );
@@ -519,6 +754,63 @@ export async function measureHandlers(ctx: BenchContext): Promise<void> {
             ratio: ratio(gup.opsPerSec, limit('pg-friends', callers)),
           },
           gup,
+        );
+    }
+    // Judged here, before the sweeps: a sweep that fails under load must not lose them.
+    // Issue 13's targets: throughput against limits a Node process reaches, measured in this run
+    // beside the handlers (same process, same callers, same client layout).
+    for (const callers of options.concurrency) {
+      const hbOne = measured.get(`heartbeat (one runtime):${callers}`);
+      report.target(
+        `heartbeat through one runtime ≥ 0.8 × bare ioredis ZADD loop (${callers} caller${callers === 1 ? '' : 's'}, one client)`,
+        ratio(hbOne?.opsPerSec, zaddLoop('shared', callers)),
+        '>=',
+        0.8,
+        '×',
+        `${Math.round(hbOne?.opsPerSec ?? 0)} vs ${Math.round(zaddLoop('shared', callers) ?? 0)} ops/s; redis-benchmark ZADD -c ${callers} (the machine's ceiling): ${Math.round(limit('zadd', callers) ?? 0)} ops/s`,
+      );
+    }
+    const stepsDetail = (steps: readonly Step[]) =>
+      steps.map((step) => `${step.name} ${Math.round(step.stats.opsPerSec)}`).join(', ');
+    for (const callers of options.concurrency) {
+      const g = stepLimits.get(`get-presence:${callers}`);
+      report.target(
+        `get-presence (51 friends) ≥ 0.6 × sum of its bare steps (${callers} caller${callers === 1 ? '' : 's'})`,
+        ratio(g?.handler, g?.limit),
+        '>=',
+        0.6,
+        '×',
+        `${Math.round(g?.handler ?? 0)} vs ${Math.round(g?.limit ?? 0)} ops/s (${stepsDetail(g?.steps ?? [])})`,
+      );
+    }
+    for (const callers of options.concurrency) {
+      const u = stepLimits.get(`update-presence:${callers}`);
+      report.target(
+        `update-presence (50 friends online), no-op notifier ≥ 0.6 × sum of its bare steps (${callers} caller${callers === 1 ? '' : 's'})`,
+        ratio(u?.handler, u?.limit),
+        '>=',
+        0.6,
+        '×',
+        `${Math.round(u?.handler ?? 0)} vs ${Math.round(u?.limit ?? 0)} ops/s (${stepsDetail(u?.steps ?? [])})`,
+      );
+    }
+    // CPU per post, both transports (printed, not a target).
+    for (const ms of upLatencies) {
+      for (const callers of options.concurrency) {
+        const sdk = measured.get(`update-presence${at(ms)}:${callers}`);
+        const http = measured.get(`update-presence (signed-http)${at(ms)}:${callers}`);
+        if (sdk || http)
+          report.targetNotes.push(
+            `CPU per post, update-presence ×${callers}${at(ms)}: AWS SDK ${sdk ? cpuNote(sdk) : 'not measured'}; signed-http ${http ? cpuNote(http) : 'not measured'}. Process CPU (\`process.cpuUsage\`) includes the \`@connections\` stand-in's worker thread (its HTTP parsing: API Gateway's work in AWS); the handlers' thread is read from \`/proc/self/task/<pid>/stat\`.`,
+          );
+      }
+    }
+    // Issue 11: what the no-ghost machinery costs on the hot writes, same run.
+    for (const callers of options.concurrency) {
+      const d = stepLimits.get(`setPage deadline:${callers}`);
+      if (d?.handler !== undefined && d.limit !== undefined)
+        report.targetNotes.push(
+          `Issue 11 check ×${callers}: the setPage script with its deadline runs at ${ratio(d.handler, d.limit)?.toFixed(2)}× the same script without it (${Math.round(d.handler)} vs ${Math.round(d.limit)} ops/s). The heartbeat's write carries no deadline and its path writes no outbox entry or marker (they are written only when a user comes online or goes offline), so there is no "without" variant of it to compare; its ratio to the bare ZADD loop is in the heartbeat target.`,
         );
     }
     // Users 13 mod 25 go offline for good: their friends get presence-timeout. Each (callers,
@@ -569,149 +861,104 @@ export async function measureHandlers(ctx: BenchContext): Promise<void> {
       const stale = Date.now() - STALE_AGO_MS;
       await forEachLimited(s, 64, (j) => store.touch(base(staleUsers[j] as number), stale));
       await withLatency(ms, async () => {
-        ctx.gateway.reset();
-        let sweepReport: SweepReportLike | undefined;
-        const sweep = await timeOnce(async () => {
-          sweepReport = await sweepUntilDone(
-            h,
-            call,
-            `timeout sweep of ${s} stale users${at(ms)}`,
-            s,
-            { invocations: 2, remainingMs: 120_000 },
-          );
-        });
-        const sweepPosts = ctx.gateway.counts.post;
-        const closes = ctx.gateway.counts.delete;
-        // Users per second actually swept (a sweep stopped at its deadline counts what it did).
-        const newRate = ((sweepReport?.offline ?? 0) * 1000) / sweep.ms;
-        report.add({
-          section: 'handlers',
-          name: `timeout sweep: ${s.toLocaleString('en-US')} stale users, 50 friends each${at(ms)}`,
-          callers: 1,
-          opsPerSec: newRate,
-          note: `${(sweep.ms / 1000).toFixed(2)} s${sweepReport?.done ? '' : ' (NOT finished within 2 invocations)'}; ${sweepReport?.offline ?? '?'} offline, ${sweepPosts.toLocaleString('en-US')} presence-timeout posts received (notified ${sweepReport?.notified ?? '?'}), ${closes} of ${sweepReport?.expired ?? '?'} sockets closed (ops/s = users/s)`,
-        });
-        const pipe = ctx.redis.pipeline();
-        for (const u of staleUsers) pipe.zadd(k.status, stale, userId(u));
-        await pipe.exec();
-        ctx.gateway.reset();
-        // Bounded at 120 s: past it, the rate of users announced so far stands for the whole sweep.
-        const lsweep = await timeOnce(() => legacy.sweep(Date.now(), Date.now() + 120_000));
-        const legacyRate = (lsweep.value.announced * 1000) / lsweep.ms;
-        // The same sweep with the signed-HTTP transport, on other users (7 mod 25: 48 of 50
-        // friends online too) so that both start from the same state.
-        const tunedUsers = staleUsers.map((u) => u + 7);
-        await forEachLimited(s, 64, (j) => store.touch(base(tunedUsers[j] as number), stale));
-        ctx.gateway.reset();
-        let tunedReport: SweepReportLike | undefined;
-        const tunedSweep = await timeOnce(async () => {
-          tunedReport = await sweepUntilDone(
-            tuned(0),
-            call,
-            `timeout sweep (signed-http) of ${s} stale users${at(ms)}`,
-            s,
-            { invocations: 2, remainingMs: 120_000 },
-          );
-        });
-        const tunedRate = ((tunedReport?.offline ?? 0) * 1000) / tunedSweep.ms;
-        report.add({
-          section: 'handlers',
-          name: `timeout sweep, GATEWAY_TRANSPORT=signed-http: ${s.toLocaleString('en-US')} stale users${at(ms)}`,
-          callers: 1,
-          opsPerSec: tunedRate,
-          versus: 'this ÷ earlier design',
-          ratio: ratio(tunedRate, legacyRate),
-          note: `${(tunedSweep.ms / 1000).toFixed(2)} s${tunedReport?.done ? '' : ' (NOT finished within 2 invocations)'}; ${tunedReport?.offline ?? '?'} offline, ${ctx.gateway.counts.post.toLocaleString('en-US')} posts, ${ctx.gateway.counts.delete} sockets closed (ops/s = users/s)`,
-        });
-        sweepRates.set(ms, { ours: newRate, theirs: legacyRate, tuned: tunedRate });
-        report.add({
-          section: 'legacy',
-          name: `timeout sweep: earlier design, ${s.toLocaleString('en-US')} stale users${at(ms)}`,
-          callers: 1,
-          opsPerSec: legacyRate,
-          versus: 'handler ÷ this',
-          ratio: ratio(newRate, legacyRate),
-          note: `${(lsweep.ms / 1000).toFixed(2)} s; ${lsweep.value.announced} of ${lsweep.value.offline} users announced${lsweep.value.announced < lsweep.value.offline ? ' (STOPPED at 120 s)' : ''}, ${ctx.gateway.counts.post.toLocaleString('en-US')} posts; one friends query per user (ops/s = users/s)`,
-        });
+        try {
+          ctx.gateway.reset();
+          let sweepReport: SweepReportLike | undefined;
+          const sweep = await timeOnce(async () => {
+            sweepReport = await sweepUntilDone(
+              h,
+              call,
+              `timeout sweep of ${s} stale users${at(ms)}`,
+              s,
+              { invocations: 2, remainingMs: 120_000 },
+            );
+          });
+          const sweepPosts = ctx.gateway.counts.post;
+          const closes = ctx.gateway.counts.delete;
+          // Users per second actually swept (a sweep stopped at its deadline counts what it did).
+          const newRate = ((sweepReport?.offline ?? 0) * 1000) / sweep.ms;
+          report.add({
+            section: 'handlers',
+            name: `timeout sweep: ${s.toLocaleString('en-US')} stale users, 50 friends each${at(ms)}`,
+            callers: 1,
+            opsPerSec: newRate,
+            note: `${(sweep.ms / 1000).toFixed(2)} s${sweepReport?.done ? '' : ' (NOT finished within 2 invocations)'}; ${sweepReport?.offline ?? '?'} offline, ${sweepPosts.toLocaleString('en-US')} presence-timeout posts received (notified ${sweepReport?.notified ?? '?'}), ${closes} of ${sweepReport?.expired ?? '?'} sockets closed (ops/s = users/s)`,
+          });
+          const pipe = ctx.redis.pipeline();
+          for (const u of staleUsers) pipe.zadd(k.status, stale, userId(u));
+          await pipe.exec();
+          ctx.gateway.reset();
+          // Bounded at 120 s: past it, the rate of users announced so far stands for the whole sweep.
+          const lsweep = await timeOnce(() => legacy.sweep(Date.now(), Date.now() + 120_000));
+          const legacyRate = (lsweep.value.announced * 1000) / lsweep.ms;
+          // The same sweep with the signed-HTTP transport, on other users (7 mod 25: 48 of 50
+          // friends online too) so that both start from the same state.
+          const tunedUsers = staleUsers.map((u) => u + 7);
+          await forEachLimited(s, 64, (j) => store.touch(base(tunedUsers[j] as number), stale));
+          ctx.gateway.reset();
+          let tunedReport: SweepReportLike | undefined;
+          const tunedSweep = await timeOnce(async () => {
+            tunedReport = await sweepUntilDone(
+              tuned(0),
+              call,
+              `timeout sweep (signed-http) of ${s} stale users${at(ms)}`,
+              s,
+              { invocations: 2, remainingMs: 120_000 },
+            );
+          });
+          const tunedRate = ((tunedReport?.offline ?? 0) * 1000) / tunedSweep.ms;
+          report.add({
+            section: 'handlers',
+            name: `timeout sweep, GATEWAY_TRANSPORT=signed-http: ${s.toLocaleString('en-US')} stale users${at(ms)}`,
+            callers: 1,
+            opsPerSec: tunedRate,
+            versus: 'this ÷ earlier design',
+            ratio: ratio(tunedRate, legacyRate),
+            note: `${(tunedSweep.ms / 1000).toFixed(2)} s${tunedReport?.done ? '' : ' (NOT finished within 2 invocations)'}; ${tunedReport?.offline ?? '?'} offline, ${ctx.gateway.counts.post.toLocaleString('en-US')} posts, ${ctx.gateway.counts.delete} sockets closed (ops/s = users/s)`,
+          });
+          sweepRates.set(ms, { ours: newRate, theirs: legacyRate, tuned: tunedRate });
+          report.add({
+            section: 'legacy',
+            name: `timeout sweep: earlier design, ${s.toLocaleString('en-US')} stale users${at(ms)}`,
+            callers: 1,
+            opsPerSec: legacyRate,
+            versus: 'handler ÷ this',
+            ratio: ratio(newRate, legacyRate),
+            note: `${(lsweep.ms / 1000).toFixed(2)} s; ${lsweep.value.announced} of ${lsweep.value.offline} users announced${lsweep.value.announced < lsweep.value.offline ? ' (STOPPED at 120 s)' : ''}, ${ctx.gateway.counts.post.toLocaleString('en-US')} posts; one friends query per user (ops/s = users/s)`,
+          });
+        } catch (error) {
+          // One failed sweep (a query past its statement timeout on a loaded machine) is reported,
+          // and the phases after it still run.
+          report.notMeasured('handlers', `timeout sweep comparison${at(ms)}`, reason(error));
+          errors.length = 0;
+        }
       });
     }
 
-    // Targets. Post-heavy ones print a line per gateway latency; the verdict is the one at
-    // API Gateway-like latency when it ran (see the note the report prints above the targets).
-    const judged = allLatencies.includes(API_GATEWAY_LIKE_LATENCY_MS)
-      ? API_GATEWAY_LIKE_LATENCY_MS
-      : baseLatency;
-    const role = (ms: number, ran: readonly number[]) =>
-      ran.length === 1
-        ? ''
-        : ms === judged
-          ? ' — the verdict (API Gateway-like latency)'
-          : ' — reference only (loopback, CPU-bound)';
+    // The earlier design's ratios, as information (the 20× / 50× targets are withdrawn).
     for (const ms of sweepLatencies) {
       const r = sweepRates.get(ms);
-      report.target(
-        `sweep of ${s.toLocaleString('en-US')} stale users (50 friends each) ≥ 50 × earlier design${at(ms)}${role(ms, sweepLatencies)}`,
-        ratio(r?.ours, r?.theirs),
-        '>=',
-        50,
-        '×',
-        `users/s ${(r?.ours ?? 0).toFixed(1)} vs ${(r?.theirs ?? 0).toFixed(1)}; with signed-http ${ratio(r?.tuned, r?.theirs)?.toFixed(2) ?? '-'}×${s < 2000 ? ' (quick mode: fewer users than the target’s 2,000)' : ''}`,
+      report.targetNotes.push(
+        `Information (withdrawn target): sweep of ${s.toLocaleString('en-US')} stale users vs earlier design${at(ms)}: ${ratio(r?.ours, r?.theirs)?.toFixed(2) ?? '-'}× (users/s ${(r?.ours ?? 0).toFixed(1)} vs ${(r?.theirs ?? 0).toFixed(1)}; signed-http ${ratio(r?.tuned, r?.theirs)?.toFixed(2) ?? '-'}×).`,
       );
     }
-    const hb16 = measured.get('heartbeat:16');
-    report.target(
-      'heartbeat ≥ 0.8 × redis-benchmark ZADD -c 16',
-      ratio(hb16?.opsPerSec, limit('zadd', 16)),
-      '>=',
-      0.8,
-      '×',
-      `${Math.round(hb16?.opsPerSec ?? 0)} vs ${Math.round(limit('zadd', 16) ?? 0)} ops/s; 16 Lambda containers (own Redis connection each) in one Node thread`,
-    );
-    const hbStore16 = measured.get('heartbeat store step:16');
-    report.target(
-      'heartbeat store step ≥ 0.8 × redis-benchmark ZADD -c 16',
-      ratio(hbStore16?.opsPerSec, limit('zadd', 16)),
-      '>=',
-      0.8,
-      '×',
-      `${Math.round(hbStore16?.opsPerSec ?? 0)} vs ${Math.round(limit('zadd', 16) ?? 0)} ops/s; RedisPresenceStore.touch, 16 callers on one client (the Redis store issue's measure)`,
-    );
-    const hbShared16 = measured.get('heartbeat (one runtime):16');
-    report.target(
-      'heartbeat, one runtime for 16 callers ≥ 0.8 × redis-benchmark ZADD -c 16',
-      ratio(hbShared16?.opsPerSec, limit('zadd', 16)),
-      '>=',
-      0.8,
-      '×',
-      `${Math.round(hbShared16?.opsPerSec ?? 0)} vs ${Math.round(limit('zadd', 16) ?? 0)} ops/s; the whole handler in a long-running server`,
-    );
     for (const ms of upLatencies) {
       const a = measured.get(`update-presence${at(ms)}:16`);
       const b = measured.get(`update-presence (earlier design)${at(ms)}:16`);
-      report.target(
-        `update-presence (50 friends online) ≥ 20 × earlier design (16 callers)${at(ms)}${role(ms, upLatencies)}`,
-        ratio(a?.opsPerSec, b?.opsPerSec),
-        '>=',
-        20,
-        '×',
-        `${(a?.opsPerSec ?? 0).toFixed(1)} vs ${(b?.opsPerSec ?? 0).toFixed(1)} ops/s; with signed-http ${ratio(measured.get(`update-presence (signed-http)${at(ms)}:16`)?.opsPerSec, b?.opsPerSec)?.toFixed(2) ?? '-'}×`,
-      );
-    }
-    const gp16 = measured.get('get-presence:16');
-    const lgp16 = measured.get('get-presence (earlier design):16');
-    report.target(
-      'get-presence (50 friends) ≥ 20 × earlier design (16 callers)',
-      ratio(gp16?.opsPerSec, lgp16?.opsPerSec),
-      '>=',
-      20,
-      '×',
-      `${Math.round(gp16?.opsPerSec ?? 0)} vs ${(lgp16?.opsPerSec ?? 0).toFixed(1)} ops/s; with prepared statements ${ratio(measured.get('get-presence (prepared):16')?.opsPerSec, lgp16?.opsPerSec)?.toFixed(2) ?? '-'}×`,
-    );
-    if (allLatencies.length > 1) {
       report.targetNotes.push(
-        `Post-heavy targets (update-presence, the sweep) print one line per \`@connections\` stand-in latency. The verdict is the @${judged}ms line: in AWS, PostToConnection is a network call to API Gateway with tens of ms of latency, which is where the designs differ (bounded parallel posts after one batched query vs one user at a time); at 0 ms the handlers' thread's CPU cost per post (the AWS SDK, on one 2-core box; the stand-in runs on a worker thread), the same for both designs, caps the ratio. ${judged} ms is a model (a timer in the stand-in), not a measurement of API Gateway. The 0 ms lines stay as measured.`,
+        `Information (withdrawn target): update-presence ×16 vs earlier design${at(ms)}: ${ratio(a?.opsPerSec, b?.opsPerSec)?.toFixed(2) ?? '-'}× (${(a?.opsPerSec ?? 0).toFixed(1)} vs ${(b?.opsPerSec ?? 0).toFixed(1)} ops/s; signed-http ${ratio(measured.get(`update-presence (signed-http)${at(ms)}:16`)?.opsPerSec, b?.opsPerSec)?.toFixed(2) ?? '-'}×).`,
       );
     }
+    {
+      const gp16 = measured.get('get-presence:16');
+      const lgp16 = measured.get('get-presence (earlier design):16');
+      report.targetNotes.push(
+        `Information (withdrawn target): get-presence ×16 vs earlier design: ${ratio(gp16?.opsPerSec, lgp16?.opsPerSec)?.toFixed(2) ?? '-'}× (${Math.round(gp16?.opsPerSec ?? 0)} vs ${(lgp16?.opsPerSec ?? 0).toFixed(1)} ops/s).`,
+      );
+    }
+    report.targetNotes.unshift(
+      "Issue 13's targets judge throughput against limits a Node process reaches, measured in this run, in this process, beside the handlers: the heartbeat against a bare ioredis loop of its one command (`ZADD` of one member, same callers, same client layout); get-presence and update-presence (with a no-op notifier) against the sum of their bare steps, each measured alone at the same callers with one client per caller (`1 / (1/a + 1/b + …)`). `redis-benchmark` stays in the table as the machine's ceiling. The 20× / 50× targets against the earlier design are withdrawn: both designs send the same posts, whose CPU bounds both; their ratios are printed below as information.",
+    );
 
     const fanOutLatencies = options.quick ? [baseLatency] : allLatencies;
     await measureCurves(ctx, h, call, store, fanOutLatencies, withLatency);
@@ -751,8 +998,17 @@ export async function measureHandlers(ctx: BenchContext): Promise<void> {
         });
         return { seconds: full?.done ? t.ms / 1000 : Number.POSITIVE_INFINITY, full, t };
       };
-      const byDefault = await fullSweep('default');
-      const bySignedHttp = await fullSweep('signed-http');
+      const attempt = async (variant: 'default' | 'signed-http') => {
+        try {
+          return await fullSweep(variant);
+        } catch (error) {
+          report.notMeasured('handlers', `full timeout sweep (${variant})`, reason(error));
+          errors.length = 0;
+          return { seconds: Number.NaN, full: undefined, t: { ms: Number.NaN } };
+        }
+      };
+      const byDefault = await attempt('default');
+      const bySignedHttp = await attempt('signed-http');
       report.target(
         `full sweep of ${m.toLocaleString('en-US')} stale users (50 friends each, friends notified) < 30 s`,
         byDefault.seconds,
@@ -919,7 +1175,7 @@ async function measureCurves(
     },
     () => 'store.presenceOf, one round trip',
   );
-  for (const ms of fanOutLatencies) {
+  for (const [round, ms] of fanOutLatencies.entries()) {
     await withLatency(ms, () =>
       curve(
         'update-presence fan-out, online friends',
@@ -931,7 +1187,8 @@ async function measureCurves(
               'update-presence',
               hubId(size),
               `H${String(size).padStart(12, '0')}xx=`,
-              JSON.stringify({ action: 'update-presence', ...pageOf(i) }),
+              // Pages the previous latency's run did not send (the skip rule would skip them).
+              JSON.stringify({ action: 'update-presence', ...pageOf(i + 50_000 * round) }),
             ),
           ),
         (size) => `${size + 1} posts/op`,

@@ -129,12 +129,16 @@ export async function measureWork(ctx: BenchContext): Promise<void> {
   const config = lambda.parseConfig({
     REDIS_URL: `redis://127.0.0.1:${ctx.redisPort}`,
     REDIS_KEY_PREFIX: keyPrefix,
+    DB_CONNECTION: 'url',
     DATABASE_URL: `postgres://${PG_CONFIG.user}@${PG_CONFIG.host}:${PG_CONFIG.port}/${PG_CONFIG.database}`,
     DB_SCHEMA: ctx.schema,
+    AUTH_PROVIDER: 'cognito',
     AUTH_COGNITO_USER_POOL_ID: 'us-east-1_Bench0001',
     WEBSOCKET_CALLBACK_URL: ctx.gateway.endpoint,
     AWS_REGION: 'us-east-1',
     LOG_LEVEL: 'info',
+    // The invocation metrics' EMF lines would go to stdout, where the report is written.
+    METRICS: 'off',
     PRESENCE_TIMEOUT_SECONDS: String(TIMEOUT_S),
   });
   const runtime = lambda.createRuntime(config, { store, graph, notifier, logger });

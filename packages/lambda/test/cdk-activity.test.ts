@@ -25,6 +25,8 @@ const APPENDERS: PresenceFunctionName[] = [
   'update-presence',
   'disconnect',
   'timeout',
+  // An unfriending announces an offline transition like a disconnect, and records it the same way.
+  'graph-changed',
 ];
 const tableRef = () => ({ Ref: logicalIdOf(stack, api.activityTable!) });
 const tableArn = () => ({ 'Fn::GetAtt': [logicalIdOf(stack, api.activityTable!), 'Arn'] });
