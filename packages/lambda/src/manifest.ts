@@ -1,5 +1,5 @@
 /**
- * The nine Lambda functions of the presence API and what each one uses: the one table that the
+ * The twelve Lambda functions of the presence API and what each one uses: the one table that the
  * function entries (which ports to build, which configuration groups to parse) and the CDK
  * construct (which environment variables to set, which grants to give) both follow.
  *

@@ -66,7 +66,7 @@ const RDS_CA_BUNDLE = '/var/runtime/ca-cert.pem';
 const SWEEP_RESERVED_CONCURRENCY = 1;
 
 /**
- * The nine functions: Node.js 24 on ARM64, each from its own bundle, with only the variables of
+ * The twelve functions: Node.js 24 on ARM64, each from its own bundle, with only the variables of
  * the configuration groups it parses and only the grants of the ports it builds (the manifest).
  */
 export function createFunctions(

@@ -38,7 +38,7 @@ export const DEFAULT_THROTTLE = Object.freeze({ rateLimit: 1000, burstLimit: 200
 /**
  * The whole presence API on AWS: the WebSocket API (`$connect` behind the Lambda authorizer,
  * `heartbeat`, `update-presence`, `$disconnect`, `$default`), the REST routes (`GET /presence`,
- * `GET /presence/{userId}`) on an HTTP API (or a REST API), the scheduled timeout sweep, the nine
+ * `GET /presence/{userId}`) on an HTTP API (or a REST API), the scheduled timeout sweep, the twelve
  * functions in the VPC, a Redis unless one is given, and the alarms and dashboard on-call needs.
  * PostgreSQL is the user service's, given as a connection.
  *
@@ -67,7 +67,7 @@ export class PresenceApi extends Construct implements ec2.IConnectable {
   readonly restApi?: apigateway.RestApi;
   /** The REST API's gateway authorizer. @default - none: the functions verify the token */
   readonly restAuthorizer?: apigateway.Authorizer;
-  /** The nine functions, by name. */
+  /** The twelve functions, by name. */
   readonly functions: Readonly<Record<PresenceFunctionName, lambda.Function>>;
   /** The EventBridge rule that runs the `timeout` function. */
   readonly sweepSchedule: events.Rule;

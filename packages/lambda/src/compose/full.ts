@@ -15,7 +15,7 @@ import { redisStore } from './store.js';
 
 /**
  * Builds a runtime with every port (Redis store, PostgreSQL graph, `@connections` notifier,
- * token verifier, and the Redis friend cache when `PRESENCE_FRIEND_CACHE_SECONDS` > 0) from the configuration: for a process hosting all nine handlers
+ * token verifier, and the Redis friend cache when `PRESENCE_FRIEND_CACHE_SECONDS` > 0) from the configuration: for a process hosting all twelve handlers
  * (`@presence/local`, the bench, your own server). Nothing connects here; `overrides` replace any
  * port (tests, in-memory adapters).
  * @example const runtime = createRuntime(parseConfig(process.env));

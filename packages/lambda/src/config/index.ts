@@ -211,7 +211,7 @@ export function problemsOf(
 
 /**
  * Reads and validates every group of the environment (see the README table): the configuration a
- * process hosting all nine handlers needs (`@presence/local`, the bench, tests).
+ * process hosting all twelve handlers needs (`@presence/local`, the bench, tests).
  * @throws ConfigError whose message names every problem at once
  * @example const config = parseConfig(process.env);
  */

@@ -17,7 +17,7 @@ import {
   type WebSocketHandler,
 } from './websocket.js';
 
-/** The nine Lambda entry points: the `$connect` authorizer and the eight presence handlers. */
+/** The twelve Lambda entry points: the `$connect` authorizer and the eleven presence handlers. */
 export interface PresenceHandlers {
   /** WebSocket `$connect` REQUEST authorizer: `?Authorization=<jwt>` → Allow with context `{ userId }`; a bad or missing token throws `Unauthorized` (API Gateway answers 401). */
   readonly authorizer: AuthorizerHandler;
@@ -46,14 +46,14 @@ export interface PresenceHandlers {
 }
 
 /**
- * The nine handlers over one runtime (a process hosting them all: `@presence/local`, tests, your
+ * The twelve handlers over one runtime (a process hosting them all: `@presence/local`, tests, your
  * own entry point). Each is one expression over the service; the edge holds event parsing, the
  * caller's identity, error mapping, CORS, and one log line per call. A deployed function imports
  * only its own handler factory (`src/functions/<name>.ts`).
  * @example export const handler = createHandlers(runtime).getPresence;
  */
 export function createHandlers(source: RuntimeSource): PresenceHandlers {
-  // One build shared by the nine, however many are called.
+  // One build shared by the twelve, however many are called.
   const shared = typeof source === 'function' ? resolver(source) : source;
   return {
     authorizer: createAuthorizerHandler(shared),
