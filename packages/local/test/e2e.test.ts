@@ -502,7 +502,7 @@ describe.each(variants)('presence-local end to end: $name', ({ backend: makeBack
   });
 
   it.skipIf(skip)(
-    'serves @connections to the AWS SDK: GET info, 410 for unknown ids, DELETE closes',
+    'answers 410 GoneException to a post for an unknown connection id (GET and DELETE: gateway-behaviour.test.ts)',
     async () => {
       const alice = await open('alice');
       const bob = await open('bob');
