@@ -90,8 +90,9 @@ class CallTimes {
   /** A proxy of `target` timing every method that returns a promise. */
   wrap<T extends object>(label: string, target: T): T {
     return new Proxy(target, {
-      get: (object, property, receiver) => {
-        const value = Reflect.get(object, property, receiver);
+      get: (object, property) => {
+        // The target as receiver: its getters read private fields (RedisPresenceStore's do).
+        const value = Reflect.get(object, property);
         if (typeof value !== 'function') return value;
         return (...args: unknown[]) => {
           const started = performance.now();
