@@ -1,11 +1,15 @@
-import { type FriendCache, type Logger, StoreUnavailableError } from '@presence/core';
+import type { FriendCache } from '@presence/core';
 import { RedisFriendCache, type RedisFriendCacheOptions } from '@presence/redis';
-import { redisAuthTokenOf } from '../aws/index.js';
 import type { PresenceConfig, RedisConfig } from '../config/index.js';
-import { type RotationPolicy, readSecret, rebuildable, withRotation } from './rebuildable.js';
+import { rebuildable, withRotation } from './rebuildable.js';
 import type { BuildDependencies } from './runtime.js';
-import { secretsOf } from './secrets.js';
-import { deadline, isRedisAuthFailure, redisStoreOptions } from './store.js';
+import {
+  deadline,
+  redisRotationPolicy,
+  redisStoreOptions,
+  redisToken,
+  watchedRedis,
+} from './store.js';
 
 /**
  * The friend cache's client options: the store's connection settings (URL or cluster seed, TLS,
@@ -42,22 +46,14 @@ export function redisFriendCache(
   deps: BuildDependencies,
 ): FriendCache {
   const { redis } = config;
-  const arn = redis.authSecretArn;
-  const holder = rebuildable(async (fresh) => {
-    const token =
-      arn === undefined
-        ? undefined
-        : redisAuthTokenOf(await readSecret(secretsOf(deps.secrets), arn, fresh), arn);
-    return watched(new RedisFriendCache(redisFriendCacheOptions(redis, token)), deps.logger);
-  });
-  const policy: RotationPolicy = {
-    backend: 'redis',
-    fromSecret: arn !== undefined,
-    isAuthFailure: isRedisAuthFailure,
-    unavailable: (cause) =>
-      new StoreUnavailableError('Redis credentials could not be read', { cause }),
-    logger: deps.logger,
-  };
+  const holder = rebuildable(async (fresh) =>
+    watchedRedis(
+      new RedisFriendCache(redisFriendCacheOptions(redis, await redisToken(redis, deps, fresh))),
+      deps.logger,
+      { op: 'redis-friend-cache', what: 'redis friend cache' },
+    ),
+  );
+  const policy = redisRotationPolicy(redis, deps);
   const call = <R>(method: string, run: (cache: RedisFriendCache) => Promise<R>) =>
     withRotation(holder, (cache) => deadline(`friend cache ${method}`, run(cache)), policy);
   return {
@@ -68,19 +64,4 @@ export function redisFriendCache(
       await holder.built()?.close();
     },
   };
-}
-
-/** Reconnect failures of the cache's client: the first of an outage at warn (code only), the rest at debug. */
-function watched(cache: RedisFriendCache, logger: Logger): RedisFriendCache {
-  let healthy = true;
-  cache.client.on('ready', () => {
-    healthy = true;
-  });
-  cache.client.on('error', (error: Error & { code?: unknown }) => {
-    const fields = { op: 'redis-friend-cache', code: error.code ?? error.name };
-    if (healthy) logger.warn(fields, 'redis friend cache connection error');
-    else logger.debug(fields, 'redis friend cache connection error');
-    healthy = false;
-  });
-  return cache;
 }

@@ -81,22 +81,16 @@ export function redisStore(
   deps: BuildDependencies,
 ): PresenceStore {
   const { redis, presence } = config;
-  const arn = redis.authSecretArn;
-  const holder = rebuildable(async (fresh) => {
-    const token =
-      arn === undefined
-        ? undefined
-        : redisAuthTokenOf(await readSecret(secretsOf(deps.secrets), arn, fresh), arn);
-    return watched(new RedisPresenceStore(redisStoreOptions(redis, presence, token)), deps.logger);
-  });
-  const policy: RotationPolicy = {
-    backend: 'redis',
-    fromSecret: arn !== undefined,
-    isAuthFailure: isRedisAuthFailure,
-    unavailable: (cause) =>
-      new StoreUnavailableError('Redis credentials could not be read', { cause }),
-    logger: deps.logger,
-  };
+  const holder = rebuildable(async (fresh) =>
+    watchedRedis(
+      new RedisPresenceStore(
+        redisStoreOptions(redis, presence, await redisToken(redis, deps, fresh)),
+      ),
+      deps.logger,
+      { op: 'redis', what: 'redis' },
+    ),
+  );
+  const policy = redisRotationPolicy(redis, deps);
   // The durable ports' synchronous facts come from the options alone: a store that is not built
   // (no client, nothing connects) answers them as the built one will.
   const shape = new RedisPresenceStore(redisStoreOptions(redis, presence, undefined));
@@ -130,20 +124,54 @@ export async function deadline<R>(method: string, call: Promise<R>): Promise<R> 
   }
 }
 
+/** The AUTH token of `redis` from its secret (read afresh after a refusal), `undefined` without one. */
+export async function redisToken(
+  redis: RedisConfig,
+  deps: BuildDependencies,
+  fresh: boolean,
+): Promise<string | undefined> {
+  const arn = redis.authSecretArn;
+  return arn === undefined
+    ? undefined
+    : redisAuthTokenOf(await readSecret(secretsOf(deps.secrets), arn, fresh), arn);
+}
+
+/** How a client of `redis` rotates its AUTH token (the store's and the friend cache's). */
+export function redisRotationPolicy(redis: RedisConfig, deps: BuildDependencies): RotationPolicy {
+  return {
+    backend: 'redis',
+    fromSecret: redis.authSecretArn !== undefined,
+    isAuthFailure: isRedisAuthFailure,
+    unavailable: (cause) =>
+      new StoreUnavailableError('Redis credentials could not be read', { cause }),
+    logger: deps.logger,
+  };
+}
+
 /**
  * ioredis prints every reconnect failure to stderr unless someone listens: log the first one of
- * each outage at warn (code only), the rest at debug.
+ * each outage at warn (code only, `op`), the rest at debug; the message names `what`.
  */
-function watched(store: RedisPresenceStore, logger: Logger): RedisPresenceStore {
+export function watchedRedis<T extends { readonly client: RedisClientEvents }>(
+  owner: T,
+  logger: Logger,
+  { op, what }: { readonly op: string; readonly what: string },
+): T {
   let healthy = true;
-  store.client.on('ready', () => {
+  owner.client.on('ready', () => {
     healthy = true;
   });
-  store.client.on('error', (error: Error & { code?: unknown }) => {
-    const fields = { op: 'redis', code: error.code ?? error.name };
-    if (healthy) logger.warn(fields, 'redis connection error');
-    else logger.debug(fields, 'redis connection error');
+  owner.client.on('error', (error: Error & { code?: unknown }) => {
+    const fields = { op, code: error.code ?? error.name };
+    if (healthy) logger.warn(fields, `${what} connection error`);
+    else logger.debug(fields, `${what} connection error`);
     healthy = false;
   });
-  return store;
+  return owner;
+}
+
+/** The events of an ioredis client (single node or cluster) that {@link watchedRedis} listens to. */
+interface RedisClientEvents {
+  on(event: 'ready', listener: () => void): unknown;
+  on(event: 'error', listener: (error: Error & { code?: unknown }) => void): unknown;
 }
